@@ -1,0 +1,59 @@
+"""Teams and who belongs to them."""
+
+from django.conf import settings
+from django.db import models
+
+from apps.accounts.choices import ROLE_RANK, Role
+from apps.core.models import TimeStampedModel
+from apps.core.validators import validate_dns_label
+
+# A team's name becomes part of Kubernetes namespace names (`<environment>-<team>`).
+TEAM_NAME_MAX = 30
+
+
+class Team(TimeStampedModel):
+    """A group of ML engineers that owns models, deployments and a quota."""
+
+    name = models.CharField(
+        max_length=TEAM_NAME_MAX,
+        unique=True,
+        validators=[validate_dns_label],
+        help_text="Lowercase DNS label, e.g. 'nlp'; used in Kubernetes namespace names.",
+    )
+    display_name = models.CharField(max_length=100, blank=True)
+    description = models.TextField(blank=True)
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
+    )
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.display_name or self.name
+
+
+class Membership(TimeStampedModel):
+    """A user's role in one team."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        ordering = ["team__name", "user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "team"], name="membership_unique_user_team"),
+            models.CheckConstraint(
+                condition=models.Q(role__in=Role.values), name="membership_role_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.team} as {self.get_role_display()}"
+
+    def allows(self, role: str) -> bool:
+        """True when this membership's role is `role` or a stronger one."""
+        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]

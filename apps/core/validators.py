@@ -1,0 +1,179 @@
+"""Every input grammar Gantry accepts, checked in one place.
+
+Each validator raises `ValidationError` with a message that says what is
+wrong and shows a valid example, so the admin, the UI and the API all give the
+same helpful answer. Models attach these to their fields; services and
+serializers rely on the models' `full_clean()`.
+"""
+
+import re
+from decimal import Decimal
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+
+# The quantity grammar is the client's own parser: importing a pure function
+# here is not talking to Kubernetes, so it does not go through kube.py.
+from kubernetes.utils.quantity import parse_quantity
+
+DNS_LABEL_MAX = 63
+DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+# Kubernetes' canonical quantity form: a plain decimal, then a binary or decimal
+# SI suffix, or an exponent. The client parser is more lenient (it accepts "1.5e"
+# style slips and spaces in some versions), so the shape is checked first.
+QUANTITY_RE = re.compile(
+    r"^(?P<number>[0-9]+(\.[0-9]*)?|\.[0-9]+)"
+    r"(?P<suffix>Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][-+]?[0-9]+)?$"
+)
+
+# The distribution reference grammar (github.com/distribution/reference, regexp.go).
+_ALNUM = r"[a-z0-9]+"
+_SEPARATOR = r"(?:[._]|__|[-]+)"
+_PATH_COMPONENT = rf"{_ALNUM}(?:{_SEPARATOR}{_ALNUM})*"
+_DOMAIN_COMPONENT = r"(?:[a-zA-Z0-9]|[a-zA-Z0-9][a-zA-Z0-9-]*[a-zA-Z0-9])"
+_DOMAIN_NAME = rf"{_DOMAIN_COMPONENT}(?:\.{_DOMAIN_COMPONENT})*"
+_IPV6 = r"\[(?:[a-fA-F0-9:]+)\]"
+_DOMAIN = rf"(?:{_DOMAIN_NAME}|{_IPV6})(?::[0-9]+)?"
+_TAG = r"[\w][\w.-]{0,127}"
+_DIGEST = r"[A-Za-z][A-Za-z0-9]*(?:[-_+.][A-Za-z][A-Za-z0-9]*)*:[0-9a-fA-F]{32,}"
+IMAGE_REFERENCE_RE = re.compile(
+    rf"^(?P<name>(?:{_DOMAIN}/)?{_PATH_COMPONENT}(?:/{_PATH_COMPONENT})*)"
+    rf"(?::(?P<tag>{_TAG}))?(?:@(?P<digest>{_DIGEST}))?$"
+)
+IMAGE_NAME_MAX = 255
+
+ARTIFACT_SCHEMES = ("s3", "gs", "azureblob", "pvc", "hf", "oci", "https")
+_ARTIFACT_EXAMPLES = {
+    "s3": "s3://models/llama-3-8b/",
+    "gs": "gs://models/resnet50/1/",
+    "azureblob": "azureblob://account/container/bert/",
+    "pvc": "pvc://model-store/llama-3-8b/",
+    "hf": "hf://meta-llama/Meta-Llama-3-8B-Instruct",
+    "oci": "oci://registry.example.com/models/llama:3",
+    "https": "https://models.example.com/resnet50.onnx",
+}
+
+
+def validate_dns_label(value: str) -> None:
+    """A Kubernetes object name: a DNS-1123 label of at most 63 characters."""
+    if not value:
+        raise ValidationError("A name is required, e.g. 'llama-3-8b'.", code="required")
+    if len(value) > DNS_LABEL_MAX:
+        raise ValidationError(
+            f"'{value[:20]}…' is {len(value)} characters; Kubernetes names are at most "
+            f"{DNS_LABEL_MAX}, e.g. 'llama-3-8b'.",
+            code="too_long",
+        )
+    if not DNS_LABEL_RE.match(value):
+        raise ValidationError(
+            f"'{value}' is not a valid Kubernetes name: use lowercase letters, digits and "
+            "'-', starting and ending with a letter or digit, e.g. 'llama-3-8b'.",
+            code="invalid_name",
+        )
+
+
+def parse_quantity_value(value: str) -> Decimal:
+    """The numeric value of a Kubernetes quantity, or a ValidationError saying why not."""
+    if not isinstance(value, str) or not QUANTITY_RE.match(value):
+        raise ValidationError(
+            f"'{value}' is not a Kubernetes quantity: write a number with an optional "
+            "unit, e.g. '500m' or '2' for CPU, '16Gi' or '512Mi' for memory.",
+            code="invalid_quantity",
+        )
+    try:
+        return parse_quantity(value)
+    except ValueError:
+        raise ValidationError(
+            f"'{value}' is not a Kubernetes quantity, e.g. '500m' or '16Gi'.",
+            code="invalid_quantity",
+        ) from None
+
+
+def validate_quantity(value: str) -> None:
+    parse_quantity_value(value)
+
+
+def validate_positive_quantity(value: str) -> None:
+    if parse_quantity_value(value) <= 0:
+        raise ValidationError(
+            f"'{value}' must be more than zero, e.g. '500m' or '16Gi'.", code="not_positive"
+        )
+
+
+def validate_image_reference(value: str) -> None:
+    """A container image reference as the distribution grammar defines it."""
+    match = IMAGE_REFERENCE_RE.match(value or "")
+    if not match:
+        raise ValidationError(
+            f"'{value}' is not a container image reference: use "
+            "[registry/]repository[:tag][@sha256:digest] with a lowercase repository, "
+            "e.g. 'vllm/vllm-openai:v0.6.3' or 'nvcr.io/nvidia/tritonserver:24.08-py3'.",
+            code="invalid_image",
+        )
+    if len(match.group("name")) > IMAGE_NAME_MAX:
+        raise ValidationError(
+            f"The image name is {len(match.group('name'))} characters; the limit is "
+            f"{IMAGE_NAME_MAX}.",
+            code="invalid_image",
+        )
+
+
+def validate_artifact_uri(value: str) -> None:
+    """Where the model's weights live: one of the schemes the runtimes can fetch from."""
+    examples = ", ".join(f"'{example}'" for example in list(_ARTIFACT_EXAMPLES.values())[:3])
+    if not value or any(ch.isspace() for ch in value):
+        raise ValidationError(
+            f"'{value}' is not an artifact URI: it must have no spaces, e.g. {examples}.",
+            code="invalid_uri",
+        )
+    parts = urlsplit(value)
+    if parts.scheme not in ARTIFACT_SCHEMES:
+        raise ValidationError(
+            f"'{value}' uses the scheme '{parts.scheme or '(none)'}'; use one of "
+            f"{', '.join(ARTIFACT_SCHEMES)}, e.g. {examples}.",
+            code="invalid_scheme",
+        )
+    if not parts.netloc:
+        example = _ARTIFACT_EXAMPLES[parts.scheme]
+        raise ValidationError(
+            f"'{value}' names no bucket, host or volume after '{parts.scheme}://', "
+            f"e.g. '{example}'.",
+            code="invalid_uri",
+        )
+    if parts.scheme in ("hf", "pvc") and not parts.path.strip("/"):
+        example = _ARTIFACT_EXAMPLES[parts.scheme]
+        raise ValidationError(
+            f"'{value}' needs a path after '{parts.netloc}', e.g. '{example}'.",
+            code="invalid_uri",
+        )
+
+
+def validate_gpu_model(value: str) -> None:
+    allowed = settings.GANTRY_GPU_MODELS
+    if value not in allowed:
+        raise ValidationError(
+            f"'{value}' is not a GPU model this installation offers; choose one of "
+            f"{', '.join(allowed)} (the node label nvidia.com/gpu.product), "
+            f"e.g. '{allowed[0]}'.",
+            code="unknown_gpu_model",
+        )
+
+
+def validate_mig_profile(value: str) -> None:
+    allowed = settings.GANTRY_MIG_PROFILES
+    if value not in allowed:
+        raise ValidationError(
+            f"'{value}' is not a MIG profile this installation offers; choose one of "
+            f"{', '.join(allowed)}, e.g. '{allowed[0]}'.",
+            code="unknown_mig_profile",
+        )
+
+
+def validate_http_path(value: str) -> None:
+    if not value.startswith("/") or any(ch.isspace() for ch in value):
+        raise ValidationError(
+            f"'{value}' is not an HTTP path: start with '/' and use no spaces, e.g. '/health'.",
+            code="invalid_path",
+        )

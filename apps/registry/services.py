@@ -1,0 +1,107 @@
+"""The only writers of models and model versions; UI, API and admin call these."""
+
+from typing import Any
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+
+from apps.accounts.models import Team
+from apps.core import audit
+from apps.core.lib.servicekit import reject_unknown_fields, user_or_none
+from apps.registry.models import Model, ModelVersion
+
+MODEL_FIELDS = ("name", "description", "framework", "task")
+VERSION_FIELDS = (
+    "version",
+    "description",
+    "artifact_uri",
+    "runtime",
+    "image",
+    "port",
+    "health_path",
+    "default_cpu",
+    "default_memory",
+    "default_gpu_count",
+)
+# What may still change once a deployment runs a version.
+MUTABLE_IN_USE = frozenset({"description"})
+
+
+def create_model(*, actor: Any, team: Team, **fields: Any) -> Model:
+    reject_unknown_fields(fields, MODEL_FIELDS)
+    model = Model(team=team, **fields)
+    model.full_clean()
+    with transaction.atomic():
+        model.save()
+        audit.record(
+            actor=actor,
+            verb="create",
+            target=f"model/{model}",
+            message="Registered model.",
+            team=team,
+        )
+    return model
+
+
+def update_model(model: Model, *, actor: Any, **changes: Any) -> Model:
+    reject_unknown_fields(changes, MODEL_FIELDS)
+    with transaction.atomic():
+        model = Model.objects.select_for_update().get(pk=model.pk)
+        for name, value in changes.items():
+            setattr(model, name, value)
+        model.full_clean()
+        model.save()
+        audit.record(
+            actor=actor,
+            verb="update",
+            target=f"model/{model}",
+            message=f"Changed {', '.join(sorted(changes)) or 'nothing'}.",
+            team=model.team,
+        )
+    return model
+
+
+def create_model_version(*, actor: Any, model: Model, **fields: Any) -> ModelVersion:
+    reject_unknown_fields(fields, VERSION_FIELDS)
+    version = ModelVersion(model=model, created_by=user_or_none(actor), **fields)
+    version.full_clean()
+    with transaction.atomic():
+        version.save()
+        audit.record(
+            actor=actor,
+            verb="create",
+            target=f"modelversion/{version}",
+            message=f"Registered version {version.version} ({version.get_runtime_display()}, "
+            f"{version.artifact_uri}).",
+            team=model.team,
+        )
+    return version
+
+
+def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -> ModelVersion:
+    """Change a version; once a deployment uses it only the description may change."""
+    reject_unknown_fields(changes, VERSION_FIELDS)
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+        changed = {k: v for k, v in changes.items() if getattr(version, k) != v}
+        frozen = sorted(set(changed) - MUTABLE_IN_USE)
+        if frozen and version.is_in_use():
+            raise ValidationError(
+                {
+                    name: f"Version {version.version} is used by a deployment, so its {name} "
+                    "cannot change; register a new version instead."
+                    for name in frozen
+                }
+            )
+        for name, value in changed.items():
+            setattr(version, name, value)
+        version.full_clean()
+        version.save()
+        audit.record(
+            actor=actor,
+            verb="update",
+            target=f"modelversion/{version}",
+            message=f"Changed {', '.join(sorted(changed)) or 'nothing'}.",
+            team=version.model.team,
+        )
+    return version

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# `make test`: everything, from nothing. Installs what the tests need, starts
+# throwaway PostgreSQL and Redis, lints, checks migrations, and runs pytest.
+# The local Kubernetes cluster and Prometheus are started on demand by pytest fixtures.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+source "$GANTRY_ROOT/scripts/services/testenv.sh"
+cd "$GANTRY_ROOT"
+
+ensure_venv
+export DEBUG=0
+start_throwaway_services
+
+say "ruff"
+.venv/bin/ruff check .
+.venv/bin/ruff format --check .
+
+say "migrations"
+.venv/bin/python manage.py makemigrations --check --dry-run
+
+say "static files"
+.venv/bin/python manage.py collectstatic --noinput -v0
+
+say "pytest"
+.venv/bin/python -m pytest "$@"

@@ -1,0 +1,63 @@
+"""The shared cast of every test: an owner, a teammate with fewer rights, an outsider.
+
+Servers: pytest runs against the PostgreSQL and Redis that `make test` starts
+(DATABASE_URL, REDIS_URL). The local Kubernetes cluster and Prometheus come up
+on demand through the fixtures in tests/fixtures/.
+"""
+
+import pytest
+
+from apps.accounts.choices import Role
+from tests import factories
+
+pytest_plugins: list[str] = []
+
+
+@pytest.fixture
+def team(db):
+    return factories.TeamFactory(name="nlp")
+
+
+@pytest.fixture
+def other_team(db):
+    return factories.TeamFactory(name="vision")
+
+
+@pytest.fixture
+def owner(team):
+    """A team admin of `team`."""
+    return factories.member(team, Role.ADMIN, username="olivia")
+
+
+@pytest.fixture
+def deployer(team):
+    return factories.member(team, Role.DEPLOYER, username="dara")
+
+
+@pytest.fixture
+def teammate(team):
+    """A viewer of `team`: may read, may not change."""
+    return factories.member(team, Role.VIEWER, username="theo")
+
+
+@pytest.fixture
+def outsider(other_team):
+    """A team admin of `other_team`, who must never see `team`'s records."""
+    return factories.member(other_team, Role.ADMIN, username="oscar")
+
+
+@pytest.fixture
+def superuser(db):
+    return factories.UserFactory(username="root", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def environment(team):
+    env = factories.EnvironmentFactory(name="development", namespace="dev")
+    env.teams.add(team)
+    return env
+
+
+@pytest.fixture
+def model_version(team):
+    return factories.ModelVersionFactory(model__team=team)

@@ -1,0 +1,50 @@
+"""Production settings refuse to start when they would be unsafe."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _start_django(**env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("SECRET_KEY", "SECRET_KEY_FILE")}
+    clean.update(env)
+    return subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _start_django(DEBUG="false")
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "SECRET_KEY" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = _start_django(DEBUG="false", SECRET_KEY="short")
+    assert "ImproperlyConfigured" in result.stderr
+
+
+def test_secret_key_can_come_from_a_mounted_file(tmp_path):
+    secret = tmp_path / "secret"
+    secret.write_text("k" * 64 + "\n")
+    result = _start_django(DEBUG="false", SECRET_KEY_FILE=str(secret))
+    assert result.returncode == 0, result.stderr
+
+
+def test_an_unreadable_secret_file_is_named_in_the_error(tmp_path):
+    result = _start_django(DEBUG="false", SECRET_KEY_FILE=str(tmp_path / "missing"))
+    assert "SECRET_KEY_FILE" in result.stderr
+
+
+def test_a_malformed_boolean_says_which_variable():
+    result = _start_django(DEBUG="maybe")
+    assert "DEBUG='maybe' is not a boolean" in result.stderr

@@ -1,0 +1,120 @@
+"""Deployment services: every change validated, versioned and audited."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.deployments import services
+from apps.deployments.choices import State
+from apps.deployments.models import Deployment, Event, Revision
+from tests import factories
+
+
+@pytest.fixture
+def deployment(deployer, team, environment, model_version):
+    return services.create_deployment(
+        actor=deployer,
+        team=team,
+        environment=environment,
+        name="chat",
+        model_version=model_version,
+        cpu="2",
+        memory="16Gi",
+        gpu_count=1,
+        gpu_model="NVIDIA-H100-80GB-HBM3",
+    )
+
+
+def test_create_records_revision_one_and_an_audit_event(deployment, deployer):
+    assert deployment.generation == 1
+    revision = deployment.revisions.get()
+    assert revision.number == 1
+    assert revision.spec["gpu_model"] == "NVIDIA-H100-80GB-HBM3"
+    assert revision.created_by == deployer
+    event = Event.objects.get(deployment=deployment)
+    assert (event.actor, event.verb, event.target) == (
+        deployer,
+        "create",
+        "deployment/development/chat",
+    )
+
+
+def test_update_bumps_generation_and_records_a_revision_and_event(deployment, deployer):
+    updated = services.update_deployment(deployment, actor=deployer, replicas=3)
+    assert updated.generation == 2
+    assert list(updated.revisions.values_list("number", flat=True)) == [2, 1]
+    assert updated.revisions.get(number=2).spec["replicas"] == 3
+    assert Event.objects.filter(deployment=deployment, verb="update").count() == 1
+
+
+def test_an_update_that_changes_nothing_writes_nothing(deployment, deployer):
+    services.update_deployment(deployment, actor=deployer, replicas=deployment.replicas)
+    deployment.refresh_from_db()
+    assert deployment.generation == 1
+    assert Revision.objects.filter(deployment=deployment).count() == 1
+    assert Event.objects.filter(deployment=deployment).count() == 1
+
+
+def test_an_invalid_update_changes_nothing(deployment, deployer):
+    with pytest.raises(ValidationError) as caught:
+        services.update_deployment(deployment, actor=deployer, min_replicas=4, max_replicas=2)
+    assert "min_replicas (4) is more than max_replicas (2)" in str(caught.value)
+    deployment.refresh_from_db()
+    assert (deployment.generation, deployment.min_replicas) == (1, None)
+    assert Revision.objects.filter(deployment=deployment).count() == 1
+
+
+def test_unknown_fields_are_refused_by_name(deployment, deployer):
+    with pytest.raises(ValidationError) as caught:
+        services.update_deployment(deployment, actor=deployer, observed_generation=9)
+    assert "observed_generation" in caught.value.message_dict
+
+
+def test_a_deployment_being_deleted_cannot_change(deployment, deployer):
+    Deployment.objects.filter(pk=deployment.pk).update(state=State.DELETING)
+    with pytest.raises(ValidationError, match="being deleted"):
+        services.update_deployment(deployment, actor=deployer, replicas=2)
+
+
+def test_deploying_to_an_environment_the_team_may_not_use_is_refused(deployer, team, model_version):
+    forbidden = factories.EnvironmentFactory(name="production")
+    with pytest.raises(ValidationError) as caught:
+        services.create_deployment(
+            actor=deployer, team=team, environment=forbidden, name="x", model_version=model_version
+        )
+    assert (
+        "may not deploy to environment 'production'" in caught.value.message_dict["environment"][0]
+    )
+    assert not Deployment.objects.exists()
+
+
+def test_deploying_another_teams_model_version_is_refused(deployer, team, environment):
+    foreign = factories.ModelVersionFactory(model__team=factories.TeamFactory(name="vision"))
+    with pytest.raises(ValidationError) as caught:
+        services.create_deployment(
+            actor=deployer, team=team, environment=environment, name="x", model_version=foreign
+        )
+    assert caught.value.message_dict["model_version"] == [
+        "That model version belongs to another team."
+    ]
+
+
+def test_a_gpu_model_needs_a_gpu_count(deployer, team, environment, model_version):
+    with pytest.raises(ValidationError) as caught:
+        services.create_deployment(
+            actor=deployer,
+            team=team,
+            environment=environment,
+            name="x",
+            model_version=model_version,
+            gpu_model="NVIDIA-L4",
+        )
+    assert "gpu_count" in caught.value.message_dict
+
+
+def test_a_canary_must_be_another_version_of_the_same_model(deployment, deployer):
+    other_model_version = factories.ModelVersionFactory(model__team=deployment.team)
+    with pytest.raises(ValidationError) as caught:
+        services.update_deployment(
+            deployment, actor=deployer, canary_version=other_model_version, canary_weight=10
+        )
+    assert "same model" in caught.value.message_dict["canary_version"][0]

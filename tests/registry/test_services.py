@@ -1,0 +1,68 @@
+"""Registry services: versions freeze once a deployment uses them."""
+
+import pytest
+from django.core.exceptions import ValidationError
+
+from apps.deployments.models import Deployment, Event
+from apps.registry import services
+from apps.registry.models import ModelVersion
+from tests import factories
+
+
+@pytest.fixture
+def model(team, deployer):
+    return services.create_model(actor=deployer, team=team, name="llama", framework="pytorch")
+
+
+def test_creating_a_version_is_audited(model, deployer):
+    version = services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="hf://meta-llama/Llama-3-8B"
+    )
+    event = Event.objects.get(target=f"modelversion/{version}")
+    assert event.actor == deployer
+    assert "hf://meta-llama/Llama-3-8B" in event.message
+
+
+def test_an_invalid_version_is_refused_and_not_saved(model, deployer):
+    with pytest.raises(ValidationError) as caught:
+        services.create_model_version(
+            actor=deployer, model=model, version="v1", artifact_uri="ftp://x/y", image="Bad Image"
+        )
+    assert set(caught.value.message_dict) == {"artifact_uri", "image"}
+    assert not ModelVersion.objects.exists()
+
+
+def test_a_custom_runtime_needs_an_image(model, deployer):
+    with pytest.raises(ValidationError) as caught:
+        services.create_model_version(
+            actor=deployer, model=model, version="v1", artifact_uri="s3://b/k", runtime="custom"
+        )
+    assert "needs an image" in caught.value.message_dict["image"][0]
+
+
+def test_an_unused_version_can_change(model, deployer):
+    version = services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    services.update_model_version(version, actor=deployer, artifact_uri="s3://b/k2")
+    version.refresh_from_db()
+    assert version.artifact_uri == "s3://b/k2"
+
+
+def test_a_version_in_use_changes_only_its_description(model, deployer, environment, team):
+    version = services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    Deployment.objects.create(team=team, environment=environment, name="d", model_version=version)
+    services.update_model_version(version, actor=deployer, description="now with notes")
+    with pytest.raises(ValidationError) as caught:
+        services.update_model_version(version, actor=deployer, artifact_uri="s3://b/other")
+    assert "register a new version instead" in caught.value.message_dict["artifact_uri"][0]
+    version.refresh_from_db()
+    assert (version.description, version.artifact_uri) == ("now with notes", "s3://b/k")
+
+
+def test_preset_defaults_fill_in_image_port_and_health_path():
+    version = factories.ModelVersionFactory.build(runtime="triton", image="", port=None)
+    assert version.effective_image.startswith("nvcr.io/nvidia/tritonserver:")
+    assert (version.effective_port, version.effective_health_path) == (8000, "/v2/health/ready")
