@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Build the local control plane's binaries from the Go module proxy, pinned by
+# scripts/cluster/versions.env, into a per-version cache outside git:
+#
+#   ${GANTRY_CACHE:-$HOME/.cache/gantry}/<component>-<version>/bin/<binary>
+#
+# Usage: build.sh [component...]   components: kubernetes etcd kwok kube-state-metrics
+#        (default: kubernetes etcd kwok, what `make cluster` needs; "all" adds
+#        kube-state-metrics). Components already cached are skipped.
+#
+# Each component is built in a temporary directory next to the cache and renamed
+# into place in one step, so a killed build never leaves a half-filled cache.
+set -euo pipefail
+
+HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+# shellcheck source=versions.env
+source "$HERE/versions.env"
+
+CACHE="${GANTRY_CACHE:-$HOME/.cache/gantry}"
+export GOTOOLCHAIN=local      # a Go older than a module's go directive fails loudly
+export CGO_ENABLED=0
+export GOFLAGS=-buildvcs=false
+
+START=$(date +%s)
+log() { printf '[build %4ds] %s\n' "$(( $(date +%s) - START ))" "$*"; }
+die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
+
+command -v go >/dev/null || die "go is not installed (need go >= 1.26)"
+
+# cache_dir COMPONENT -> the directory holding that component's pinned version
+cache_dir() {
+    case "$1" in
+        kubernetes) echo "$CACHE/kubernetes-$KUBERNETES_VERSION" ;;
+        etcd) echo "$CACHE/etcd-$ETCD_VERSION" ;;
+        kwok) echo "$CACHE/kwok-$KWOK_VERSION" ;;
+        kube-state-metrics) echo "$CACHE/kube-state-metrics-$KUBE_STATE_METRICS_VERSION" ;;
+        *) die "unknown component: $1" ;;
+    esac
+}
+
+binaries() {
+    case "$1" in
+        kubernetes) echo "kube-apiserver kube-controller-manager kube-scheduler kubectl" ;;
+        etcd) echo "etcd" ;;
+        kwok) echo "kwok" ;;
+        kube-state-metrics) echo "kube-state-metrics" ;;
+    esac
+}
+
+is_cached() {
+    local dir bin
+    dir="$(cache_dir "$1")"
+    for bin in $(binaries "$1"); do
+        [[ -x "$dir/bin/$bin" ]] || return 1
+    done
+}
+
+# run_logged LOGFILE LABEL CMD... : run a long go command, printing a heartbeat
+# with the number of packages compiled so far (go build -v lists them).
+run_logged() {
+    local logfile="$1" label="$2"; shift 2
+    "$@" >"$logfile" 2>&1 &
+    local pid=$! rc=0 ticks=0
+    while kill -0 "$pid" 2>/dev/null; do
+        sleep 1
+        ticks=$((ticks + 1))
+        if (( ticks % 30 == 0 )); then
+            log "  ... $label: $(wc -l <"$logfile") lines of output so far"
+        fi
+    done
+    wait "$pid" || rc=$?
+    if (( rc != 0 )); then
+        tail -n 40 "$logfile" >&2
+        die "$label failed (exit $rc); full log: $logfile"
+    fi
+}
+
+# new_wrapper DIR MODULE VERSION : a throwaway main module requiring MODULE@VERSION
+new_wrapper() {
+    local dir="$1"
+    mkdir -p "$dir"
+    cat >"$dir/go.mod" <<EOF
+module gantry.local/clusterbuild
+
+go $(go env GOVERSION | sed -E 's/^go([0-9]+\.[0-9]+).*/\1/').0
+EOF
+}
+
+build_kubernetes() {
+    local tmp="$1" out="$1/out/bin" wrap="$1/wrap"
+    local v="$KUBERNETES_VERSION" minor major
+    major="$(echo "${v#v}" | cut -d. -f1)"
+    minor="$(echo "${v#v}" | cut -d. -f2)"
+    local staging="v0.${minor}.$(echo "${v#v}" | cut -d. -f3)"
+    new_wrapper "$wrap"
+    log "kubernetes $v: resolving k8s.io/kubernetes and its staging modules"
+    # k8s.io/kubernetes replaces its staging modules (k8s.io/api, ...) with
+    # ./staging/src/... paths, which only work inside its own repository; so
+    # `go install` refuses it. Read the list from its go.mod and replace each
+    # one that it requires with the published module at v0.Y.Z.
+    local gomod
+    gomod="$(cd "$wrap" && go mod download -json "k8s.io/kubernetes@$v" \
+        | sed -n 's/^[[:space:]]*"GoMod": "\(.*\)",*$/\1/p')"
+    [[ -f "$gomod" ]] || die "could not download go.mod of k8s.io/kubernetes@$v"
+    local mods=() m
+    while read -r m; do
+        # only modules k8s.io/kubernetes requires (some staging modules, such as
+        # sample-cli-plugin, are not published for every release)
+        if grep -Eq "^[[:space:]]*${m//./\\.} v" "$gomod"; then mods+=("$m"); fi
+    done < <(sed -n 's/^[[:space:]]*\([^[:space:]]*\) => \.\/staging\/.*/\1/p' "$gomod")
+    (( ${#mods[@]} > 10 )) || die "found only ${#mods[@]} staging modules in $gomod"
+    {
+        echo "require k8s.io/kubernetes $v"
+        echo "replace ("
+        for m in "${mods[@]}"; do echo "	$m => $m $staging"; done
+        echo ")"
+    } >>"$wrap/go.mod"
+    log "kubernetes $v: ${#mods[@]} staging modules pinned at $staging; downloading"
+    local pkgs=(k8s.io/kubernetes/cmd/kube-apiserver k8s.io/kubernetes/cmd/kube-controller-manager
+        k8s.io/kubernetes/cmd/kube-scheduler k8s.io/kubernetes/cmd/kubectl)
+    (cd "$wrap" && run_logged "$tmp/get.log" "go get" go get "${pkgs[@]/%/@$v}")
+    local date pkg ldflags=(-s -w)
+    date="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+    for pkg in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        ldflags+=("-X $pkg.gitVersion=$v" "-X $pkg.gitMajor=$major" "-X $pkg.gitMinor=$minor"
+            "-X $pkg.gitTreeState=clean" "-X $pkg.buildDate=$date")
+    done
+    log "kubernetes $v: compiling ${pkgs[*]##*/} (this takes many minutes)"
+    mkdir -p "$out"
+    (cd "$wrap" && run_logged "$tmp/build.log" "go build kubernetes" \
+        go build -v -trimpath -ldflags "${ldflags[*]}" -o "$out/" "${pkgs[@]}")
+}
+
+build_etcd() {
+    local tmp="$1" out="$1/out/bin" wrap="$1/wrap" v="$ETCD_VERSION"
+    new_wrapper "$wrap"
+    # etcd's server module replaces its sibling modules with ../ paths, so
+    # `go install` refuses it too; as a dependency of a wrapper module its
+    # replaces are ignored and the published siblings at the same version are used.
+    echo "require go.etcd.io/etcd/server/v3 $v" >>"$wrap/go.mod"
+    log "etcd $v: downloading"
+    (cd "$wrap" && run_logged "$tmp/get.log" "go get" go get "go.etcd.io/etcd/server/v3@$v")
+    log "etcd $v: compiling"
+    mkdir -p "$out"
+    (cd "$wrap" && run_logged "$tmp/build.log" "go build etcd" \
+        go build -v -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
+}
+
+build_kwok() {
+    local tmp="$1" v="$KWOK_VERSION"
+    mkdir -p "$tmp/out/bin"
+    log "kwok $v: go install sigs.k8s.io/kwok/cmd/kwok@$v"
+    (cd "$tmp" && GOBIN="$tmp/out/bin" run_logged "$tmp/build.log" "go install kwok" \
+        go install -v -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$v")
+}
+
+build_kube-state-metrics() {
+    local tmp="$1" v="$KUBE_STATE_METRICS_VERSION"
+    mkdir -p "$tmp/out/bin"
+    log "kube-state-metrics $v: go install k8s.io/kube-state-metrics/v2@$v"
+    local p=github.com/prometheus/common/version
+    (cd "$tmp" && GOBIN="$tmp/out/bin" run_logged "$tmp/build.log" "go install kube-state-metrics" \
+        go install -v -trimpath \
+        -ldflags "-s -w -X $p.Version=${v#v} -X $p.Branch=release -X $p.BuildUser=gantry" \
+        "k8s.io/kube-state-metrics/v2@$v")
+}
+
+build_component() {
+    local c="$1" dir tmp t0
+    dir="$(cache_dir "$c")"
+    if is_cached "$c"; then
+        log "$c: cached in $dir"
+        return
+    fi
+    mkdir -p "$CACHE"
+    # one builder per component at a time (parallel `make test` runs share the cache)
+    exec {lock}>"$CACHE/.$(basename "$dir").lock"
+    flock "$lock"
+    if is_cached "$c"; then
+        log "$c: built meanwhile by another process, cached in $dir"
+        exec {lock}>&-
+        return
+    fi
+    t0=$(date +%s)
+    tmp="$(mktemp -d "$CACHE/.tmp-$(basename "$dir")-XXXXXX")"
+    # shellcheck disable=SC2064
+    trap "rm -rf '$tmp'" EXIT
+    "build_$c" "$tmp"
+    local bin
+    for bin in $(binaries "$c"); do
+        [[ -x "$tmp/out/bin/$bin" ]] || die "$c: $bin was not produced"
+    done
+    rm -rf "$dir"   # a leftover without all binaries (is_cached said no)
+    mv -T "$tmp/out" "$dir"
+    rm -rf "$tmp"
+    trap - EXIT
+    exec {lock}>&-
+    log "$c: built in $(( $(date +%s) - t0 ))s -> $dir/bin ($(du -sh "$dir" | cut -f1))"
+}
+
+components=("$@")
+if (( ${#components[@]} == 0 )); then components=(kubernetes etcd kwok); fi
+if [[ "${components[*]}" == "all" ]]; then components=(kubernetes etcd kwok kube-state-metrics); fi
+
+log "go $(go env GOVERSION), cache $CACHE, components: ${components[*]}"
+for c in "${components[@]}"; do
+    build_component "$c"
+done
+log "done in $(( $(date +%s) - START ))s"
