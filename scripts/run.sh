@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# `make run`: the whole product, locally, with demo data, from nothing.
+# Installs uv and the dependencies, starts Redis (unless REDIS_URL is set) and the
+# local Kubernetes cluster (unless GANTRY_KUBECONFIG is set), migrates, loads the
+# demo data, and runs gunicorn, a Celery worker and Celery beat until Ctrl-C.
+set -euo pipefail
+source "$(dirname "$0")/lib.sh"
+cd "$GANTRY_ROOT"
+
+ensure_venv
+mkdir -p "$GANTRY_STATE/logs"
+export DEBUG="${DEBUG:-true}"
+
+if [ -z "${SECRET_KEY:-}" ] && [ -z "${SECRET_KEY_FILE:-}" ]; then
+  [ -f "$GANTRY_STATE/secret_key" ] || python3 -c 'import secrets; print(secrets.token_urlsafe(64))' > "$GANTRY_STATE/secret_key"
+  chmod 600 "$GANTRY_STATE/secret_key"
+  export SECRET_KEY_FILE="$GANTRY_STATE/secret_key"
+fi
+
+if [ -z "${REDIS_URL:-}" ]; then
+  say "starting a private Redis"
+  REDIS_URL=$(bash scripts/services/redis.sh start "$GANTRY_STATE/redis")
+  export REDIS_URL
+fi
+
+demo_kubeconfig="${GANTRY_KUBECONFIG:-}"
+if [ -z "$demo_kubeconfig" ]; then
+  say "starting the local Kubernetes cluster (the first time builds it: many minutes)"
+  bash scripts/cluster/up.sh
+  demo_kubeconfig="$GANTRY_STATE/cluster/kubeconfig"
+else
+  say "using the cluster of GANTRY_KUBECONFIG=$demo_kubeconfig"
+fi
+
+say "database"
+.venv/bin/python manage.py migrate --noinput -v0
+.venv/bin/python manage.py collectstatic --noinput -v0
+credentials=$(.venv/bin/python manage.py seed_demo --kubeconfig "$demo_kubeconfig")
+
+port="${GANTRY_PORT:-8000}"
+if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',$port))" 2>/dev/null; then
+  port=$(free_port)
+fi
+
+pids=()
+stop_all() {
+  trap - INT TERM EXIT
+  say "stopping"
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  [ -z "${GANTRY_KEEP_CLUSTER:-}" ] && [ -z "${GANTRY_KUBECONFIG:-}" ] && bash scripts/cluster/down.sh || true
+}
+trap stop_all INT TERM EXIT
+
+logs="$GANTRY_STATE/logs"
+.venv/bin/gunicorn controlplane.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 \
+  --access-logfile "$logs/gunicorn-access.log" --error-logfile "$logs/gunicorn.log" &
+pids+=($!)
+.venv/bin/celery -A controlplane worker --queues reconcile,resync,celery --concurrency 2 \
+  --loglevel INFO --logfile "$logs/celery-worker.log" >>"$logs/celery-worker.log" 2>&1 &
+pids+=($!)
+.venv/bin/celery -A controlplane beat --loglevel INFO --logfile "$logs/celery-beat.log" \
+  --schedule "$GANTRY_STATE/celerybeat-schedule" >>"$logs/celery-beat.log" 2>&1 &
+pids+=($!)
+
+wait_for 30 "gunicorn on port $port" curl -sf "http://127.0.0.1:$port/healthz"
+cat <<MSG
+
+  Gantry is running at http://127.0.0.1:$port/  (admin: http://127.0.0.1:$port/admin/)
+  $credentials
+  Kubeconfig of the demo cluster: $demo_kubeconfig
+  Logs: $logs/   Stop with Ctrl-C.
+
+MSG
+wait -n "${pids[@]}"
+say "a process exited; see $logs/"
