@@ -57,3 +57,34 @@ class Membership(TimeStampedModel):
     def allows(self, role: str) -> bool:
         """True when this membership's role is `role` or a stronger one."""
         return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
+
+
+class ApiToken(TimeStampedModel):
+    """A personal API token: its holder's rights, until it expires or is revoked.
+
+    Only a SHA-256 digest of the secret is stored; the plain token is shown once
+    when it is created (see `apps.accounts.services.create_token`). `prefix`,
+    the token's first characters, lets people tell their tokens apart without
+    revealing them.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="api_tokens"
+    )
+    name = models.CharField(max_length=100, help_text="What the token is for, e.g. 'ci-deploy'.")
+    prefix = models.CharField(max_length=16, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(help_text="The token stops working at this time.")
+    revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+
+    class Meta:
+        ordering = ["user__username", "-created_at"]
+        verbose_name = "API token"
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_revoked(self) -> bool:
+        return self.revoked_at is not None

@@ -1,25 +1,47 @@
-"""The only writers of deployments: each change is validated, versioned and audited.
+"""The only writers of deployments: each change is validated, admitted, versioned and audited.
 
-Every spec change bumps `generation` and records a Revision (numbered by the
-generation it produced) and an audit Event, all in one transaction. Later
-layers hook in here: quota admission before the write, and the reconcile
-trigger after commit.
+Every spec change goes through `create_deployment` or `update_deployment`:
+it checks the actor's role, validates, passes quota admission (which locks the
+team's quota row), bumps `generation`, and records a Revision (numbered by the
+generation it produced) and an audit Event, all in one transaction. The verbs
+below (scale, stop, start, rollback, canary, promote, abort, delete) are each
+one call of `update_deployment`, so the reconcile trigger after commit lives
+in these two functions only.
 """
 
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
+from apps.accounts.access import require_role
+from apps.accounts.choices import Role
 from apps.accounts.models import Team
 from apps.clusters.models import Environment
 from apps.core import audit
 from apps.core.lib.servicekit import reject_unknown_fields, user_or_none
 from apps.deployments.choices import State
 from apps.deployments.models import SPEC_FIELDS, Deployment, Revision
+from apps.deployments.sizing import demand_of
+from apps.quotas import services as quotas
+from apps.quotas import usage
 from apps.registry.models import ModelVersion
 
 CREATE_FIELDS = tuple(f for f in SPEC_FIELDS if f not in ("model_version", "state"))
+# The fields whose values sizing reads, for loading a team's deployments cheaply.
+SIZING_FIELDS = (
+    "state",
+    "replicas",
+    "min_replicas",
+    "max_replicas",
+    "cpu",
+    "memory",
+    "gpu_count",
+    "gpu_model",
+    "mig_profile",
+    "canary_weight",
+    "canary_version_id",
+)
 
 
 def create_deployment(
@@ -32,6 +54,7 @@ def create_deployment(
     **spec: Any,
 ) -> Deployment:
     """Create a deployment with its first Revision; it starts in state `running`."""
+    require_role(actor, team, Role.DEPLOYER, doing="create deployments")
     reject_unknown_fields(spec, CREATE_FIELDS)
     deployment = Deployment(
         team=team,
@@ -43,7 +66,10 @@ def create_deployment(
     )
     deployment.full_clean()
     with transaction.atomic():
-        deployment.save()
+        quotas.admit(
+            team=team, deployment_id=None, before=usage.NOTHING, after=demand_of(deployment)
+        )
+        _insert(deployment)
         _record_revision(deployment, actor, reason="created")
         audit.record(
             actor=actor,
@@ -59,10 +85,15 @@ def create_deployment(
 def update_deployment(
     deployment: Deployment, *, actor: Any, reason: str = "", **changes: Any
 ) -> Deployment:
-    """Apply spec changes; a change that alters nothing writes nothing."""
+    """Apply spec changes; a change that alters nothing writes nothing.
+
+    `actor=None` is Gantry itself (e.g. the reconciler's automatic rollback).
+    """
+    require_role(actor, deployment.team, Role.DEPLOYER, doing="change deployments")
     reject_unknown_fields(changes, SPEC_FIELDS)
     with transaction.atomic():
         # The row lock orders concurrent changes, so generations never collide.
+        # Lock order is always deployment, then quota (in admit), so no deadlock.
         locked = Deployment.objects.select_for_update().get(pk=deployment.pk)
         if locked.state == State.DELETING:
             raise ValidationError(
@@ -71,9 +102,14 @@ def update_deployment(
         changed = {k: v for k, v in changes.items() if _differs(locked, k, v)}
         if not changed:
             return locked
+        before = demand_of(locked)
         for name, value in changed.items():
             setattr(locked, name, value)
         locked.full_clean()
+        if locked.state != State.DELETING:  # deleting never adds pods
+            quotas.admit(
+                team=locked.team, deployment_id=locked.pk, before=before, after=demand_of(locked)
+            )
         locked.generation += 1
         locked.save()
         summary = reason or f"changed {', '.join(sorted(changed))}"
@@ -87,6 +123,183 @@ def update_deployment(
             deployment=locked,
         )
     return locked
+
+
+def scale(
+    deployment: Deployment,
+    *,
+    actor: Any,
+    replicas: int | None = None,
+    min_replicas: int | None = None,
+    max_replicas: int | None = None,
+    autoscaling_target: int | None = None,
+) -> Deployment:
+    """A fixed replica count, or autoscaling between min_replicas and max_replicas."""
+    fixed = replicas is not None
+    bounds = min_replicas is not None or max_replicas is not None
+    if fixed == bounds:
+        raise ValidationError(
+            {
+                "replicas": "Give either replicas (e.g. 3) for a fixed count, or min_replicas "
+                "and max_replicas (e.g. 1 and 4) to autoscale; not both, not neither."
+            }
+        )
+    if fixed:
+        return update_deployment(
+            deployment,
+            actor=actor,
+            reason=f"scaled to {replicas} replicas",
+            replicas=replicas,
+            min_replicas=None,
+            max_replicas=None,
+        )
+    changes: dict[str, Any] = {"min_replicas": min_replicas, "max_replicas": max_replicas}
+    if autoscaling_target is not None:
+        changes["autoscaling_target"] = autoscaling_target
+    return update_deployment(
+        deployment,
+        actor=actor,
+        reason=f"autoscaling {min_replicas} to {max_replicas} replicas",
+        **changes,
+    )
+
+
+def stop(deployment: Deployment, *, actor: Any) -> Deployment:
+    """Scale to nothing and hold no quota; the spec is kept for `start`."""
+    return update_deployment(deployment, actor=actor, reason="stopped", state=State.STOPPED)
+
+
+def start(deployment: Deployment, *, actor: Any) -> Deployment:
+    """Run the kept spec again; admission checks it, as it holds quota once more."""
+    return update_deployment(deployment, actor=actor, reason="started", state=State.RUNNING)
+
+
+def rollback(deployment: Deployment, revision_number: int, *, actor: Any) -> Deployment:
+    """Make the spec what it was at `revision_number`, as a new revision.
+
+    Whether the deployment runs or is stopped is left as it is: a rollback
+    changes what runs, not whether. The reconciler's automatic rollback calls
+    this with `actor=None`.
+    """
+    revision = Revision.objects.filter(deployment=deployment, number=revision_number).first()
+    if revision is None:
+        raise ValidationError(
+            {
+                "revision": f"Deployment {deployment.name} has no revision {revision_number}; "
+                f"its revisions are numbered 1 to {deployment.generation}."
+            }
+        )
+    spec = {k: v for k, v in revision.spec.items() if k in SPEC_FIELDS and k != "state"}
+    for field in ("model_version", "canary_version"):
+        if spec.get(field) is not None:
+            spec[field] = ModelVersion.objects.get(pk=spec[field])
+    return update_deployment(
+        deployment, actor=actor, reason=f"rolled back to revision {revision_number}", **spec
+    )
+
+
+def set_canary(
+    deployment: Deployment, *, actor: Any, version: ModelVersion, weight: int
+) -> Deployment:
+    """Send `weight` percent of traffic (and of replicas) to `version`."""
+    if isinstance(weight, bool) or not isinstance(weight, int) or not 0 <= weight <= 100:
+        raise ValidationError(
+            {"weight": f"The canary weight is a percent from 0 to 100, e.g. 10; got {weight!r}."}
+        )
+    return update_deployment(
+        deployment,
+        actor=actor,
+        reason=f"canary {version.version} at {weight}%",
+        canary_version=version,
+        canary_weight=weight,
+    )
+
+
+def promote(deployment: Deployment, *, actor: Any) -> Deployment:
+    """The canary version becomes the stable version, and the canary ends."""
+    with transaction.atomic():
+        current = _lock(deployment)
+        canary = _require_canary(current, "promote")
+        return update_deployment(
+            current,
+            actor=actor,
+            reason=f"promoted canary {canary.version}",
+            model_version=canary,
+            canary_version=None,
+            canary_weight=0,
+        )
+
+
+def abort(deployment: Deployment, *, actor: Any) -> Deployment:
+    """End the canary; all traffic goes back to the stable version."""
+    with transaction.atomic():
+        current = _lock(deployment)
+        canary = _require_canary(current, "abort")
+        return update_deployment(
+            current,
+            actor=actor,
+            reason=f"aborted canary {canary.version}",
+            canary_version=None,
+            canary_weight=0,
+        )
+
+
+def request_delete(deployment: Deployment, *, actor: Any) -> Deployment:
+    """Mark for deletion: the reconciler removes the cluster objects, then the record.
+
+    Asking twice is harmless; the second request changes nothing.
+    """
+    with transaction.atomic():
+        current = _lock(deployment)
+        if current.state == State.DELETING:
+            require_role(actor, current.team, Role.DEPLOYER, doing="delete deployments")
+            return current
+        return update_deployment(
+            current, actor=actor, reason="deletion requested", state=State.DELETING
+        )
+
+
+def team_holdings(team: Team, excluding: int | None = None) -> usage.Demand:
+    """What `team`'s deployments hold against its quota (registered with quotas at start)."""
+    rows = Deployment.objects.filter(team=team).exclude(state=State.STOPPED)
+    if excluding is not None:
+        rows = rows.exclude(pk=excluding)
+    return usage.total(demand_of(row) for row in rows.only(*SIZING_FIELDS))
+
+
+def _lock(deployment: Deployment) -> Deployment:
+    # Verbs that decide on the current state read it under the row lock that
+    # update_deployment takes again (re-locking in one transaction is free).
+    return Deployment.objects.select_for_update().get(pk=deployment.pk)
+
+
+def _require_canary(deployment: Deployment, verb: str) -> ModelVersion:
+    if deployment.canary_version_id is None:
+        raise ValidationError(
+            {
+                "canary_version": f"Deployment {deployment.name} has no canary to {verb}; "
+                "start one with a canary version and weight first."
+            }
+        )
+    return deployment.canary_version
+
+
+def _insert(deployment: Deployment) -> None:
+    # full_clean() checked the name, but a concurrent create may have taken it since.
+    try:
+        with transaction.atomic():
+            deployment.save()
+    except IntegrityError:
+        if Deployment.objects.filter(
+            environment=deployment.environment, name=deployment.name
+        ).exists():
+            raise ValidationError(
+                {
+                    "name": f"A deployment named '{deployment.name}' already exists in "
+                    f"environment '{deployment.environment.name}'; choose another name."
+                }
+            ) from None
+        raise
 
 
 def _record_revision(deployment: Deployment, actor: Any, reason: str) -> Revision:

@@ -1,0 +1,185 @@
+"""What every API endpoint shares: one error shape, pagination, schema hooks.
+
+Every failure answers `{"error": "<code>", "detail": "<sentence>", "fields": {...}}`,
+whatever raised it: a serializer, a service's Django ValidationError, a missing
+or foreign object (404), authentication (401), permissions (403), throttling
+(429), an oversized body (413, see apps.core.middleware) or a bug (500, logged
+with its traceback but never shown).
+"""
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404, HttpRequest, JsonResponse
+from rest_framework import exceptions, status
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+
+logger = logging.getLogger(__name__)
+
+NOT_FOUND_DETAIL = "Not found: there is no such object, or it belongs to a team you are not in."
+
+
+class ApiError(exceptions.APIException):
+    """An API failure with its own code, for conditions DRF has no class for."""
+
+    def __init__(self, status_code: int, code: str, detail: str) -> None:
+        super().__init__(detail=detail, code=code)
+        self.status_code = status_code
+
+
+def error_body(code: str, detail: str, fields: Mapping[str, list[str]] | None = None) -> dict:
+    return {"error": code, "detail": detail, "fields": dict(fields or {})}
+
+
+def error_response(
+    status_code: int, code: str, detail: str, fields: Mapping[str, list[str]] | None = None
+) -> JsonResponse:
+    """The error shape as a plain Django response, for code that runs outside DRF."""
+    return JsonResponse(error_body(code, detail, fields), status=status_code)
+
+
+def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
+    """DRF's EXCEPTION_HANDLER: map every exception to the one error shape."""
+    headers: dict[str, str] = {}
+    if isinstance(exc, DjangoValidationError):
+        fields, general = _django_messages(exc)
+        # Quota refusals are valid requests the team's current usage cannot admit.
+        quota = any(e.code == "quota_exceeded" for e in exc.error_list) if not fields else False
+        code, status_code = ("quota_exceeded", 409) if quota else ("invalid", 400)
+        return _respond(status_code, code, _summary(general, fields), fields)
+    if isinstance(exc, exceptions.ValidationError):
+        fields, general = _drf_messages(exc.detail)
+        return _respond(400, "invalid", _summary(general, fields), fields)
+    if isinstance(exc, Http404 | exceptions.NotFound):
+        detail = NOT_FOUND_DETAIL
+        if (
+            isinstance(exc, exceptions.NotFound)
+            and exc.detail != exceptions.NotFound.default_detail
+        ):
+            detail = str(exc.detail)  # e.g. pagination's "Invalid page."
+        return _respond(404, "not_found", detail)
+    if isinstance(exc, DjangoPermissionDenied):
+        detail = str(exc) or exceptions.PermissionDenied.default_detail
+        return _respond(403, "permission_denied", detail)
+    if isinstance(exc, RequestDataTooBig):
+        return _respond(413, "too_large", str(exc))
+    if isinstance(exc, exceptions.APIException):
+        if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+            headers["Retry-After"] = str(int(exc.wait))
+        auth_header = getattr(exc, "auth_header", None)
+        if auth_header:
+            headers["WWW-Authenticate"] = auth_header
+        code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
+        status_code = exc.status_code
+        if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+            # DRF answers 403 when no authenticator offers a challenge; ours always does.
+            status_code = 401
+        return _respond(status_code, code, str(exc.detail), headers=headers)
+    logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
+    return _respond(500, "server_error", "Something went wrong on our side; it has been logged.")
+
+
+def _respond(
+    status_code: int,
+    code: str,
+    detail: str,
+    fields: Mapping[str, list[str]] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    return Response(error_body(code, detail, fields), status=status_code, headers=headers)
+
+
+def _django_messages(exc: DjangoValidationError) -> tuple[dict[str, list[str]], list[str]]:
+    if not hasattr(exc, "error_dict"):
+        return {}, list(exc.messages)
+    fields = {name: list(messages) for name, messages in exc.message_dict.items()}
+    return fields, fields.pop(NON_FIELD_ERRORS, [])
+
+
+def _drf_messages(detail: Any, prefix: str = "") -> tuple[dict[str, list[str]], list[str]]:
+    """Flatten DRF's nested error detail into {"a.b": [messages]} and general messages."""
+    fields: dict[str, list[str]] = {}
+    general: list[str] = []
+    if isinstance(detail, Mapping):
+        for key, value in detail.items():
+            if key in ("non_field_errors", NON_FIELD_ERRORS) and not prefix:
+                general.extend(_drf_messages(value)[1])
+                continue
+            name = f"{prefix}.{key}" if prefix else str(key)
+            nested_fields, nested_general = _drf_messages(value, name)
+            fields.update(nested_fields)
+            if nested_general:
+                fields.setdefault(name, []).extend(nested_general)
+    elif isinstance(detail, list):
+        for index, item in enumerate(detail):
+            if isinstance(item, Mapping | list):
+                nested_fields, nested_general = _drf_messages(item, f"{prefix}.{index}")
+                fields.update(nested_fields)
+                general.extend(nested_general)
+            else:
+                general.append(str(item))
+    else:
+        general.append(str(detail))
+    return fields, general
+
+
+def _summary(general: list[str], fields: Mapping[str, list[str]]) -> str:
+    parts = list(general) + [f"{name}: {messages[0]}" for name, messages in fields.items()]
+    return " ".join(parts) if parts else "The request is not valid."
+
+
+class Pagination(PageNumberPagination):
+    page_size = 50
+    page_size_query_param = "page_size"
+    max_page_size = 200
+
+
+def api_not_found(request: HttpRequest, *args: Any, **kwargs: Any) -> JsonResponse:
+    """Unknown paths under /api/ answer in the error shape, not an HTML page."""
+    return error_response(404, "not_found", f"There is no API endpoint at {request.path}.")
+
+
+# Status codes any authenticated API operation may answer, besides its own.
+COMMON_ERRORS = {
+    status.HTTP_400_BAD_REQUEST: "The request is not valid; `fields` says which parts.",
+    status.HTTP_401_UNAUTHORIZED: "No, an invalid, an expired or a revoked token.",
+    status.HTTP_403_FORBIDDEN: "Your role in the team does not allow this.",
+    status.HTTP_404_NOT_FOUND: "No such object, or it belongs to a team you are not in.",
+    status.HTTP_405_METHOD_NOT_ALLOWED: "The method is not allowed here.",
+    status.HTTP_406_NOT_ACCEPTABLE: "The requested media type cannot be produced.",
+    status.HTTP_409_CONFLICT: "The team's quota cannot admit this change.",
+    status.HTTP_413_REQUEST_ENTITY_TOO_LARGE: "The request body is over the size limit.",
+    status.HTTP_415_UNSUPPORTED_MEDIA_TYPE: "The request body's media type is not supported.",
+    status.HTTP_429_TOO_MANY_REQUESTS: "Too many requests with this token; retry later.",
+}
+
+
+def add_error_responses(result: dict, generator: Any, request: Any, public: bool) -> dict:
+    """drf-spectacular postprocessing hook: document the error shape on every operation."""
+    ref = {"$ref": "#/components/schemas/Error"}
+    for operations in result.get("paths", {}).values():
+        for operation in operations.values():
+            responses = operation.setdefault("responses", {})
+            for code, description in COMMON_ERRORS.items():
+                responses.setdefault(
+                    str(code),
+                    {"description": description, "content": {"application/json": {"schema": ref}}},
+                )
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string"},
+            "detail": {"type": "string"},
+            "fields": {
+                "type": "object",
+                "additionalProperties": {"type": "array", "items": {"type": "string"}},
+            },
+        },
+        "required": ["error", "detail", "fields"],
+    }
+    return result

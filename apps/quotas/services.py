@@ -1,0 +1,87 @@
+"""Quota admission and usage reports.
+
+Admission runs inside the deployment services' transaction: it locks the
+team's Quota row (select_for_update), then reads what the team holds, so two
+concurrent changes of one team are admitted one after the other and can never
+together pass a limit. A team without a Quota row has no limits and takes no
+lock.
+
+What a team holds is computed by the deployments app, which comes later in
+the import order; it registers that function here when Django starts (see
+`apps.deployments.apps`), the same inversion the audit trail uses.
+"""
+
+from collections.abc import Callable
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+
+from apps.accounts.models import Team
+from apps.core.validators import parse_quantity_value
+from apps.quotas import usage
+from apps.quotas.models import Quota, QuotaLimit
+
+# (team, deployment id to leave out or None) -> what the team's deployments hold.
+HoldingsFn = Callable[[Team, int | None], usage.Demand]
+_holdings: HoldingsFn | None = None
+
+
+def register_holdings(fn: HoldingsFn) -> None:
+    global _holdings
+    _holdings = fn
+
+
+def held_by_team(team: Team, *, excluding: int | None = None) -> usage.Demand:
+    if _holdings is None:
+        raise RuntimeError("No holdings function is registered; is apps.deployments installed?")
+    return _holdings(team, excluding)
+
+
+def limits_of(quota: Quota) -> dict[str, Decimal]:
+    """The quota's limits keyed by usage resource name; unset limits are absent."""
+    limits: dict[str, Decimal] = {}
+    if quota.replicas is not None:
+        limits[usage.REPLICAS] = Decimal(quota.replicas)
+    if quota.gpus_total is not None:
+        limits[usage.GPUS] = Decimal(quota.gpus_total)
+    if quota.cpu:
+        limits[usage.CPU] = parse_quantity_value(quota.cpu)
+    if quota.memory:
+        limits[usage.MEMORY] = parse_quantity_value(quota.memory)
+    for row in quota.limits.all():
+        prefix = usage.GPU_PREFIX if row.kind == QuotaLimit.Kind.GPU_MODEL else usage.MIG_PREFIX
+        limits[prefix + row.resource] = Decimal(row.limit)
+    return limits
+
+
+def admit(
+    *, team: Team, deployment_id: int | None, before: usage.Demand, after: usage.Demand
+) -> None:
+    """Refuse a change from `before` to `after` that would take `team` over its quota.
+
+    Must run inside the transaction that writes the change: the lock taken here
+    is what serialises concurrent admissions of the same team.
+    """
+    quota = Quota.objects.select_for_update().filter(team=team).first()
+    if quota is None:
+        return
+    broken = usage.refusals(
+        limits_of(quota),
+        others=held_by_team(team, excluding=deployment_id),
+        before=before,
+        after=after,
+    )
+    if broken:
+        raise ValidationError(
+            [
+                ValidationError(usage.refusal_message(*refusal), code="quota_exceeded")
+                for refusal in broken
+            ]
+        )
+
+
+def team_usage(team: Team) -> list[usage.UsageRow]:
+    """Limit, used and free for every limited resource, and any other resource in use."""
+    quota = Quota.objects.filter(team=team).prefetch_related("limits").first()
+    limits = limits_of(quota) if quota else {}
+    return usage.usage_rows(limits, held_by_team(team))

@@ -1,0 +1,161 @@
+"""Quota arithmetic on plain values: what a deployment holds, and what a limit admits.
+
+No ORM here, so the rules are unit-tested directly. Resources are keyed by
+name: "replicas", "cpu" (cores), "memory" (bytes), "gpus" (whole GPUs of any
+model), "gpu:<model>" and "mig:<profile>".
+"""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+REPLICAS = "replicas"
+CPU = "cpu"
+MEMORY = "memory"
+GPUS = "gpus"
+GPU_PREFIX = "gpu:"
+MIG_PREFIX = "mig:"
+
+_BINARY_SUFFIXES = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20))
+
+
+@dataclass(frozen=True)
+class Demand:
+    """Amounts of resources, keyed by resource name; missing means zero."""
+
+    amounts: Mapping[str, Decimal] = field(default_factory=dict)
+
+    def __add__(self, other: "Demand") -> "Demand":
+        total = dict(self.amounts)
+        for name, amount in other.amounts.items():
+            total[name] = total.get(name, Decimal(0)) + amount
+        return Demand(total)
+
+    def get(self, name: str) -> Decimal:
+        return self.amounts.get(name, Decimal(0))
+
+
+NOTHING = Demand()
+
+
+def total(demands: Iterable[Demand]) -> Demand:
+    result = NOTHING
+    for demand in demands:
+        result = result + demand
+    return result
+
+
+def pod_demand(
+    *,
+    pods: int,
+    cpu: Decimal,
+    memory: Decimal,
+    gpu_count: int,
+    gpu_model: str = "",
+    mig_profile: str = "",
+) -> Demand:
+    """What `pods` pods of one shape hold. A MIG slice counts against its profile only:
+    it is part of a GPU that the whole-GPU total does not count twice."""
+    amounts = {REPLICAS: Decimal(pods), CPU: cpu * pods, MEMORY: memory * pods}
+    if gpu_count:
+        if mig_profile:
+            amounts[MIG_PREFIX + mig_profile] = Decimal(gpu_count * pods)
+        else:
+            amounts[GPUS] = Decimal(gpu_count * pods)
+            if gpu_model:
+                amounts[GPU_PREFIX + gpu_model] = Decimal(gpu_count * pods)
+    return Demand(amounts)
+
+
+def refusals(
+    limits: Mapping[str, Decimal], *, others: Demand, before: Demand, after: Demand
+) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    """The (resource, limit, in use, requested) that a change from `before` to `after` breaks.
+
+    `others` is what the team's other deployments hold. Only resources the change
+    grows are checked, so shrinking, stopping or deleting always passes, even for
+    a team already over a limit an admin has lowered.
+    """
+    broken = []
+    for name, limit in sorted(limits.items()):
+        requested = after.get(name)
+        if requested <= before.get(name):
+            continue
+        in_use = others.get(name)
+        if in_use + requested > limit:
+            broken.append((name, limit, in_use, requested))
+    return broken
+
+
+def refusal_message(name: str, limit: Decimal, in_use: Decimal, requested: Decimal) -> str:
+    """e.g. `quota exceeded for NVIDIA-H100-80GB-HBM3: limit 8, in use 6, requested 4`."""
+    return (
+        f"quota exceeded for {label(name)}: limit {amount_text(name, limit)}, "
+        f"in use {amount_text(name, in_use)}, requested {amount_text(name, requested)}"
+    )
+
+
+@dataclass(frozen=True)
+class UsageRow:
+    """One line of a team's usage report; `limit` and `free` are None without a limit."""
+
+    resource: str
+    kind: str
+    limit: str | None
+    used: str
+    free: str | None
+
+
+def usage_rows(limits: Mapping[str, Decimal], used: Demand) -> list[UsageRow]:
+    """Every limited resource, then every resource in use without a limit."""
+    names = sorted(limits, key=_order) + sorted(
+        (n for n in used.amounts if n not in limits and used.get(n)), key=_order
+    )
+    rows = []
+    for name in names:
+        limit = limits.get(name)
+        held = used.get(name)
+        rows.append(
+            UsageRow(
+                resource=label(name),
+                kind=kind(name),
+                limit=None if limit is None else amount_text(name, limit),
+                used=amount_text(name, held),
+                free=None if limit is None else amount_text(name, max(limit - held, Decimal(0))),
+            )
+        )
+    return rows
+
+
+def label(name: str) -> str:
+    return name.split(":", 1)[1] if ":" in name else name
+
+
+def kind(name: str) -> str:
+    if name.startswith(GPU_PREFIX):
+        return "gpu_model"
+    if name.startswith(MIG_PREFIX):
+        return "mig_profile"
+    return name
+
+
+def amount_text(name: str, value: Decimal) -> str:
+    """Amounts as people write them: cores as '2' or '500m', memory as '16Gi'."""
+    if name == MEMORY:
+        for suffix, size in _BINARY_SUFFIXES:
+            if value and value % size == 0:
+                return f"{value // size}{suffix}"
+        return _plain(value)
+    if name == CPU and value != value.to_integral_value():
+        return f"{_plain(value * 1000)}m"
+    return _plain(value)
+
+
+def _plain(value: Decimal) -> str:
+    text = format(value.normalize(), "f")
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def _order(name: str) -> tuple[int, str]:
+    rank = {REPLICAS: 0, CPU: 1, MEMORY: 2, GPUS: 3}
+    return (rank.get(name, 4), name)
