@@ -10,6 +10,7 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from controlplane.envvars import env_bool, env_int, env_list, env_secret, env_str
+from controlplane.promql import DEFAULT_PROMQL, load_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("GANTRY_STATE_DIR", str(BASE_DIR / ".gantry")))
@@ -189,6 +190,14 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 PROMETHEUS_URL = env_str("PROMETHEUS_URL", "http://127.0.0.1:9090")
 PROMETHEUS_TIMEOUT_S = env_int("PROMETHEUS_TIMEOUT_S", 5, minimum=1)
+# Dashboards: answers are cached this long in the shared cache, and a Prometheus that
+# failed is not asked again for as long, so many viewers never multiply the load.
+PROMETHEUS_CACHE_S = env_int("PROMETHEUS_CACHE_S", 15, minimum=0)
+# Shortest rate() window; at least four scrape intervals, or rates come out empty.
+PROMETHEUS_RATE_WINDOW_S = env_int("PROMETHEUS_RATE_WINDOW_S", 60, minimum=1)
+# The dashboards' PromQL templates (controlplane/promql.py), with replacements from a
+# JSON file; each Cluster may override them again.
+GANTRY_PROMQL = {**DEFAULT_PROMQL, **load_overrides(env_str("GANTRY_PROMQL_FILE", ""))}
 
 # Empty means the embedded local cluster that `make run` starts (.gantry/cluster/kubeconfig).
 GANTRY_KUBECONFIG = env_str("GANTRY_KUBECONFIG", "")

@@ -5,6 +5,7 @@ from django.db import models
 
 from apps.accounts.models import TEAM_NAME_MAX, Team
 from apps.clusters.choices import Connection, Tier
+from apps.core.lib.promql import validate_overrides
 from apps.core.models import TimeStampedModel
 from apps.core.validators import DNS_LABEL_MAX, validate_dns_label
 
@@ -36,6 +37,14 @@ class Cluster(TimeStampedModel):
     )
     prometheus_url = models.URLField(
         blank=True, help_text="Prometheus for this cluster; empty for the global PROMETHEUS_URL."
+    )
+    promql = models.JSONField(
+        "PromQL overrides",
+        default=dict,
+        blank=True,
+        validators=[validate_overrides],
+        help_text="Dashboard templates that differ on this cluster's Prometheus, as "
+        '{"template name": "PromQL"}; see GANTRY_PROMQL in the README.',
     )
     is_active = models.BooleanField(default=True, help_text="Inactive clusters are not reconciled.")
 

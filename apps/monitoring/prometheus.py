@@ -1,0 +1,357 @@
+"""PromQL from templates, and range and instant queries against Prometheus.
+
+Plain data in, plain data out: callers describe what is in view as a `Scope`
+(a Prometheus URL, its templates, namespaces and Kubernetes Deployment names),
+and get `Series` back. No ORM here; apps.monitoring.services builds the scopes.
+
+A panel is one query, whatever the number of deployments: queries select by
+namespace and group by (namespace, deployment). Answers, and failures, are
+cached for PROMETHEUS_CACHE_S in the shared cache, so many viewers cost one
+query, and a Prometheus that is down or slow is not asked again meanwhile.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import math
+import re
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from urllib3.util.retry import Retry
+
+from apps.core.lib import promql
+from apps.registry.runtimes import PRESETS
+
+log = logging.getLogger(__name__)
+
+# The ranges a page offers, in seconds.
+RANGES: dict[str, int] = {"15m": 900, "1h": 3600, "6h": 6 * 3600, "24h": 86400, "7d": 7 * 86400}
+DEFAULT_RANGE = "1h"
+# Steps that fall on whole minutes and hours, so charts line up and cache keys repeat.
+STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
+MAX_POINTS = 300
+
+_NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
+
+
+class RangeError(ValueError):
+    """A range that is not one of RANGES; the message lists the valid ones."""
+
+
+@dataclass(frozen=True)
+class Window:
+    """The time span of a page: [start, end] every `step` seconds, end aligned to the step."""
+
+    name: str
+    start: int
+    end: int
+    step: int
+
+    @property
+    def seconds(self) -> int:
+        return self.end - self.start
+
+    @property
+    def points(self) -> int:
+        return self.seconds // self.step + 1
+
+
+def window(range_name: str, now: float | None = None, max_points: int = MAX_POINTS) -> Window:
+    """The window of `range_name` ending at `now`, with at most about `max_points` per series."""
+    if range_name not in RANGES:
+        raise RangeError(
+            f"Unknown range '{range_name}'; use one of {', '.join(RANGES)}, e.g. ?range=1h."
+        )
+    seconds = RANGES[range_name]
+    step = next((s for s in STEPS if seconds // s <= max_points), STEPS[-1])
+    now = time.time() if now is None else now
+    # Aligned to the step: every viewer in the same step asks the same query (one
+    # cache entry), and the chart does not shift by a few seconds on each reload.
+    end = int(now // step) * step
+    return Window(name=range_name, start=end - seconds, end=end, step=step)
+
+
+@dataclass(frozen=True)
+class Series:
+    """One time series: its labels, and (unix seconds, value) points; None is a gap."""
+
+    labels: dict[str, str]
+    points: list[tuple[float, float | None]]
+
+    @property
+    def last(self) -> float | None:
+        return next((v for _, v in reversed(self.points) if v is not None), None)
+
+
+@dataclass(frozen=True)
+class Scope:
+    """What one Prometheus is asked about: plain data built from the deployments in view.
+
+    `deployments` maps each Kubernetes Deployment name to its serving runtime;
+    `all_deployments` says the page shows every deployment of the namespaces (the
+    fleet), so queries need not list names.
+    """
+
+    url: str
+    templates: Mapping[str, str]
+    namespaces: tuple[str, ...]
+    deployments: Mapping[str, str] = field(default_factory=dict)
+    all_deployments: bool = False
+
+
+@dataclass(frozen=True)
+class Answer:
+    """A query's series, or why there are none (`error`), and the PromQL that was sent."""
+
+    series: list[Series]
+    error: str = ""
+    query: str = ""
+
+
+def templates(overrides: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The templates in force: runtime histograms from the presets, settings, then overrides."""
+    merged = {
+        f"histogram.{runtime}": preset.latency_histogram.removesuffix("_bucket")
+        for runtime, preset in PRESETS.items()
+    }
+    merged.update(settings.GANTRY_PROMQL)
+    merged.update(overrides or {})
+    return merged
+
+
+def runtimes() -> list[str]:
+    return [str(runtime) for runtime in PRESETS]
+
+
+def _alternation(names: Iterable[str]) -> str:
+    names = sorted(set(names))
+    for name in names:
+        # Names are DNS labels (checked by the models); anything else would change the regex.
+        if not _NAME_RE.match(name):
+            raise ValueError(f"'{name}' is not a Kubernetes name")
+    return "|".join(names)
+
+
+def _uses_runtime(name: str, tmpl: Mapping[str, str]) -> bool:
+    """Whether template `name` expands differently per runtime (uses ${histogram} or X.<rt>)."""
+    seen: set[str] = set()
+    stack = [name]
+    while stack:
+        current = stack.pop()
+        if current in seen:
+            continue
+        seen.add(current)
+        for ref in promql.PLACEHOLDER_RE.findall(tmpl.get(current, "")):
+            if ref == "histogram" or any(k.startswith(f"{ref}.") for k in tmpl):
+                return True
+            if ref in tmpl:
+                stack.append(ref)
+    return False
+
+
+def build_query(name: str, scope: Scope, win: Window) -> str:
+    """The PromQL of template `name` for `scope` over `win`; one query for the whole scope.
+
+    A template that depends on the serving runtime is expanded once per group of
+    runtimes that expand alike, each part limited to its own deployments, and the
+    parts joined with `or`.
+    """
+    variables = {
+        "namespaces": _alternation(scope.namespaces),
+        "window": f"{max(win.step, settings.PROMETHEUS_RATE_WINDOW_S)}s",
+        "range": f"{win.seconds}s",
+    }
+    everyone = ".+" if scope.all_deployments else _alternation(scope.deployments)
+    if not _uses_runtime(name, scope.templates):
+        return promql.expand(name, scope.templates, {**variables, "deployments": everyone})
+    by_runtime: dict[str, list[str]] = {}
+    for deployment, runtime in scope.deployments.items():
+        by_runtime.setdefault(runtime, []).append(deployment)
+    groups: dict[str, list[str]] = {}  # expansion -> deployments
+    probe = {**variables, "deployments": "\x00"}
+    for runtime in sorted(by_runtime):
+        shape = promql.expand(name, scope.templates, probe, runtime)
+        groups.setdefault(shape, []).extend(by_runtime[runtime])
+    if len(groups) == 1:
+        return next(iter(groups)).replace("\x00", everyone)
+    return " or ".join(
+        f"({shape.replace(chr(0), _alternation(names))})" for shape, names in groups.items()
+    )
+
+
+# --- running queries ------------------------------------------------------------
+
+
+class PrometheusError(Exception):
+    """A failed query, with a message fit to show in the panel."""
+
+    def __init__(self, message: str, *, down: bool) -> None:
+        super().__init__(message)
+        self.message = message
+        # Down (unreachable, slow, 5xx): every query to it would fail alike for a while.
+        self.down = down
+
+
+def _client(url: str, timeout: float) -> PrometheusConnect:
+    # No retries: a struggling Prometheus gets one question, not three per viewer.
+    return PrometheusConnect(url=url, timeout=timeout, retry=Retry(total=0, redirect=0))
+
+
+def _error_text(exc: PrometheusApiClientException) -> tuple[int, str]:
+    """Status code and Prometheus' own error message out of the client's exception text."""
+    text = str(exc)
+    match = re.match(r"HTTP Status Code (\d+) \((.*)\)$", text, re.S)
+    if not match:
+        return 0, text
+    status, body = int(match.group(1)), match.group(2)
+    found = re.search(r'"error":"((?:[^"\\]|\\.)*)"', body)
+    return status, (json.loads(f'"{found.group(1)}"') if found else body[:300])
+
+
+def _run(url: str, query: str, timeout: float, win: Window | None, at: float | None) -> list:
+    client = _client(url, timeout)
+    # Prometheus stops evaluating at the same deadline, instead of working on for nobody.
+    params = {"timeout": f"{timeout:g}s"}
+    try:
+        if win is not None:
+            return client.custom_query_range(
+                query,
+                start_time=_dt(win.start),
+                end_time=_dt(win.end),
+                step=str(win.step),
+                params=params,
+            )
+        return client.custom_query(query, params={**params, "time": at})
+    except requests.Timeout:
+        raise PrometheusError(
+            f"Prometheus at {url} did not answer in {timeout:g} s.", down=True
+        ) from None
+    except requests.ConnectionError as exc:
+        reason = _root_reason(exc)
+        raise PrometheusError(
+            f"Prometheus at {url} cannot be reached: {reason}.", down=True
+        ) from None
+    except requests.RequestException as exc:
+        raise PrometheusError(f"Prometheus at {url} failed: {exc}.", down=True) from None
+    except PrometheusApiClientException as exc:
+        status, message = _error_text(exc)
+        if status in (400, 422):
+            # The query is at fault (a template, not the server): say what Prometheus said.
+            raise PrometheusError(
+                f"Prometheus at {url} rejected the query: {message}", down=False
+            ) from None
+        raise PrometheusError(
+            f"Prometheus at {url} answered HTTP {status}: {message}", down=status >= 500
+        ) from None
+    except ValueError as exc:  # not JSON: something else listens at that URL
+        raise PrometheusError(
+            f"The server at {url} did not answer like Prometheus ({exc}).", down=True
+        ) from None
+    finally:
+        client.close()
+
+
+def _root_reason(exc: BaseException) -> str:
+    text = str(exc)
+    for known in ("Connection refused", "Name or service not known", "No route to host"):
+        if known in text:
+            return known.lower()
+    return text[:200]
+
+
+def _dt(ts: int) -> Any:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(ts, tz=UTC)
+
+
+def _value(raw: str) -> float | None:
+    value = float(raw)
+    return None if math.isnan(value) or math.isinf(value) else value
+
+
+def _to_series(result: list, instant: bool) -> list[Series]:
+    series = []
+    for item in result:
+        labels = {k: v for k, v in item.get("metric", {}).items() if k != "__name__"}
+        if instant:
+            ts, raw = item["value"]
+            points = [(float(ts), _value(raw))]
+        else:
+            points = [(float(ts), _value(raw)) for ts, raw in item.get("values", [])]
+        series.append(Series(labels=labels, points=points))
+    return series
+
+
+def _key(*parts: object) -> str:
+    digest = hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()
+    return f"prom:{digest[:40]}"
+
+
+def _cache_get(key: str) -> Any:
+    try:
+        return cache.get(key)
+    except Exception as exc:  # a cache outage must cost speed, not the page
+        log.warning("dashboard cache unavailable: %s", exc)
+        return None
+
+
+def _cache_set(key: str, value: Any, ttl: int) -> None:
+    if ttl <= 0:
+        return
+    try:
+        cache.set(key, value, ttl)
+    except Exception as exc:
+        log.warning("dashboard cache unavailable: %s", exc)
+
+
+def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer:
+    timeout = float(settings.PROMETHEUS_TIMEOUT_S)
+    ttl = settings.PROMETHEUS_CACHE_S
+    down_key = _key("down", url)
+    down = _cache_get(down_key)
+    if down:
+        return Answer(series=[], error=down, query=query)
+    key = _key(url, query, win, at)
+    cached = _cache_get(key)
+    if cached is not None:
+        return Answer(series=cached["series"], error=cached["error"], query=query)
+    try:
+        series = _to_series(_run(url, query, timeout, win, at), instant=win is None)
+        error = ""
+    except PrometheusError as exc:
+        log.warning("dashboard query failed: %s", exc.message)
+        series, error = [], exc.message
+        if exc.down:
+            # Every panel after this one, for every viewer, gets the same answer at once
+            # instead of waiting out its own timeout.
+            _cache_set(down_key, exc.message, ttl)
+    _cache_set(key, {"series": series, "error": error}, ttl)
+    return Answer(series=series, error=error, query=query)
+
+
+def query_range(name: str, scope: Scope, win: Window) -> Answer:
+    """Template `name` over `win` for `scope`: one range query (or a cached answer)."""
+    try:
+        query = build_query(name, scope, win)
+    except (promql.TemplateError, ValueError) as exc:
+        return Answer(series=[], error=f"PromQL template problem: {exc}")
+    return _query(scope.url, query, win, None)
+
+
+def query_instant(name: str, scope: Scope, win: Window) -> Answer:
+    """Template `name` at the end of `win` for `scope`: one instant query (or a cached answer)."""
+    try:
+        query = build_query(name, scope, win)
+    except (promql.TemplateError, ValueError) as exc:
+        return Answer(series=[], error=f"PromQL template problem: {exc}")
+    return _query(scope.url, query, None, float(win.end))
