@@ -7,5 +7,6 @@ from django.views.generic import RedirectView
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("admin/", admin.site.urls),
+    path("api/", include("controlplane.api")),
     path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
 ]

@@ -8,14 +8,15 @@ with its traceback but never shown).
 """
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
-from rest_framework import exceptions, status
+from rest_framework import exceptions, serializers, status
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
@@ -76,10 +77,16 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
             headers["WWW-Authenticate"] = auth_header
         code = exc.get_codes() if isinstance(exc.get_codes(), str) else "error"
         status_code = exc.status_code
+        detail = str(exc.detail)
         if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
             # DRF answers 403 when no authenticator offers a challenge; ours always does.
             status_code = 401
-        return _respond(status_code, code, str(exc.detail), headers=headers)
+        if isinstance(exc, exceptions.NotAuthenticated):
+            detail = (
+                "Authentication is required: send 'Authorization: Bearer <token>' with a "
+                "personal API token, or sign in with the browser."
+            )
+        return _respond(status_code, code, detail, headers=headers)
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
     return _respond(500, "server_error", "Something went wrong on our side; it has been logged.")
 
@@ -131,6 +138,32 @@ def _drf_messages(detail: Any, prefix: str = "") -> tuple[dict[str, list[str]], 
 def _summary(general: list[str], fields: Mapping[str, list[str]]) -> str:
     parts = list(general) + [f"{name}: {messages[0]}" for name, messages in fields.items()]
     return " ".join(parts) if parts else "The request is not valid."
+
+
+class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """A reference by id that accepts only the objects the requesting user may use.
+
+    `scoped(user)` builds the allowed queryset (from apps.accounts.access.scope).
+    An id outside it gets the same answer as an id that does not exist, so a
+    request can never confirm that another team's object is there.
+    """
+
+    default_error_messages = {
+        "does_not_exist": "There is no {name} with id {pk_value} that you may use here.",
+        "incorrect_type": "Give the {name}'s id as a whole number, e.g. 12.",
+    }
+
+    def __init__(self, scoped: Callable[[Any], QuerySet], *, name: str, **kwargs: Any) -> None:
+        self.scoped = scoped
+        self.name = name
+        super().__init__(**kwargs)
+
+    def get_queryset(self) -> QuerySet:
+        request = self.context.get("request")
+        return self.scoped(getattr(request, "user", None))
+
+    def fail(self, key: str, **kwargs: Any) -> None:
+        super().fail(key, name=self.name, **kwargs)
 
 
 class Pagination(PageNumberPagination):

@@ -5,9 +5,11 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
+from apps.accounts.access import require_role
+from apps.accounts.choices import Role
 from apps.accounts.models import Team
 from apps.core import audit
-from apps.core.lib.servicekit import reject_unknown_fields, user_or_none
+from apps.core.lib.servicekit import reject_unknown_fields, save_new, user_or_none
 from apps.registry.models import Model, ModelVersion
 
 MODEL_FIELDS = ("name", "description", "framework", "task")
@@ -28,11 +30,12 @@ MUTABLE_IN_USE = frozenset({"description"})
 
 
 def create_model(*, actor: Any, team: Team, **fields: Any) -> Model:
+    require_role(actor, team, Role.DEPLOYER, doing="register models")
     reject_unknown_fields(fields, MODEL_FIELDS)
     model = Model(team=team, **fields)
     model.full_clean()
     with transaction.atomic():
-        model.save()
+        save_new(model)
         audit.record(
             actor=actor,
             verb="create",
@@ -44,6 +47,7 @@ def create_model(*, actor: Any, team: Team, **fields: Any) -> Model:
 
 
 def update_model(model: Model, *, actor: Any, **changes: Any) -> Model:
+    require_role(actor, model.team, Role.DEPLOYER, doing="change models")
     reject_unknown_fields(changes, MODEL_FIELDS)
     with transaction.atomic():
         model = Model.objects.select_for_update().get(pk=model.pk)
@@ -62,11 +66,12 @@ def update_model(model: Model, *, actor: Any, **changes: Any) -> Model:
 
 
 def create_model_version(*, actor: Any, model: Model, **fields: Any) -> ModelVersion:
+    require_role(actor, model.team, Role.DEPLOYER, doing="register model versions")
     reject_unknown_fields(fields, VERSION_FIELDS)
     version = ModelVersion(model=model, created_by=user_or_none(actor), **fields)
     version.full_clean()
     with transaction.atomic():
-        version.save()
+        save_new(version)
         audit.record(
             actor=actor,
             verb="create",
@@ -80,6 +85,7 @@ def create_model_version(*, actor: Any, model: Model, **fields: Any) -> ModelVer
 
 def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -> ModelVersion:
     """Change a version; once a deployment uses it only the description may change."""
+    require_role(actor, version.model.team, Role.DEPLOYER, doing="change model versions")
     reject_unknown_fields(changes, VERSION_FIELDS)
     with transaction.atomic():
         version = ModelVersion.objects.select_for_update().get(pk=version.pk)

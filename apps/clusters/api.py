@@ -1,0 +1,27 @@
+"""REST API for environments (read only; platform admins manage them in the admin)."""
+
+from rest_framework import serializers, viewsets
+
+from apps.accounts.api import ScopedViewMixin
+from apps.clusters.models import Environment
+
+
+class EnvironmentSerializer(serializers.ModelSerializer):
+    # The cluster by name only: how to reach it (kubeconfig) is never exposed.
+    cluster = serializers.CharField(source="cluster.name", read_only=True)
+
+    class Meta:
+        model = Environment
+        fields = ["id", "name", "cluster", "namespace", "tier"]
+        read_only_fields = fields
+
+
+class EnvironmentViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The environments your teams may deploy into."""
+
+    queryset = Environment.objects.select_related("cluster")
+    scope_via = "teams"
+    serializer_class = EnvironmentSerializer
+    filterset_fields = ["tier", "teams"]
+    ordering_fields = ["name", "tier"]
+    ordering = ["name", "id"]

@@ -1,0 +1,324 @@
+"""REST API for deployments, their revisions and the audit trail.
+
+Viewsets fetch through `access.scope()` (another team's deployment is a 404)
+and hand every change to `apps.deployments.services`; serializers only parse
+and render.
+"""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from apps.accounts.access import scope, teams_for
+from apps.accounts.api import ScopedViewMixin
+from apps.accounts.models import Team
+from apps.clusters.models import Environment
+from apps.core.api import ScopedPrimaryKeyRelatedField
+from apps.deployments import services
+from apps.deployments.filters import DeploymentFilter, EventFilter
+from apps.deployments.models import Deployment, Event, Revision
+from apps.registry.models import ModelVersion
+
+
+def _versions(user) -> QuerySet[ModelVersion]:
+    return scope(ModelVersion.objects.all(), user, via="model__team")
+
+
+def _environments(user) -> QuerySet[Environment]:
+    return scope(Environment.objects.all(), user, via="teams")
+
+
+def _version_field(name: str, **kwargs) -> ScopedPrimaryKeyRelatedField:
+    return ScopedPrimaryKeyRelatedField(
+        _versions, name=name, queryset=ModelVersion.objects.all(), **kwargs
+    )
+
+
+class ConditionSerializer(serializers.Serializer):
+    # Not required: the reconciler writes these, and a missing key must not break a read.
+    type = serializers.CharField(
+        required=False, help_text="Synced, Available, Progressing or Degraded."
+    )
+    status = serializers.CharField(required=False, help_text="'True', 'False' or 'Unknown'.")
+    reason = serializers.CharField(required=False, allow_blank=True)
+    message = serializers.CharField(required=False, allow_blank=True)
+    last_transition_time = serializers.CharField(required=False, allow_null=True)
+
+
+class StatusSerializer(serializers.Serializer):
+    """What the reconciler observed in the cluster."""
+
+    generation = serializers.IntegerField(help_text="Bumped by every spec change.")
+    observed_generation = serializers.IntegerField(help_text="The last generation applied.")
+    conditions = ConditionSerializer(many=True)
+    ready_replicas = serializers.IntegerField()
+    updated_replicas = serializers.IntegerField()
+    available_replicas = serializers.IntegerField()
+    last_error = serializers.CharField(allow_blank=True)
+    last_synced_at = serializers.DateTimeField(allow_null=True)
+
+
+SPEC_READ_FIELDS = [
+    "replicas",
+    "min_replicas",
+    "max_replicas",
+    "autoscaling_metric",
+    "autoscaling_metric_name",
+    "autoscaling_target",
+    "cpu",
+    "memory",
+    "gpu_count",
+    "gpu_model",
+    "mig_profile",
+    "auto_rollback",
+]
+
+
+class DeploymentSerializer(serializers.ModelSerializer):
+    """A deployment: what should run (spec, state) and what does run (status)."""
+
+    team = ScopedPrimaryKeyRelatedField(
+        lambda user: teams_for(user), name="team", queryset=Team.objects.all()
+    )
+    environment = ScopedPrimaryKeyRelatedField(
+        _environments, name="environment", queryset=Environment.objects.all()
+    )
+    model_version = _version_field("model version")
+    canary_version = serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    team_name = serializers.CharField(source="team.name", read_only=True)
+    environment_name = serializers.CharField(source="environment.name", read_only=True)
+    model = serializers.CharField(source="model_version.model.name", read_only=True)
+    version = serializers.CharField(source="model_version.version", read_only=True)
+    status = StatusSerializer(source="*", read_only=True)
+
+    class Meta:
+        model = Deployment
+        fields = [
+            "id",
+            "name",
+            "team",
+            "team_name",
+            "environment",
+            "environment_name",
+            "model_version",
+            "model",
+            "version",
+            *SPEC_READ_FIELDS,
+            "canary_version",
+            "canary_weight",
+            "state",
+            "status",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = ["id", "canary_weight", "state", "created_at", "updated_at"]
+        validators: list = []  # the service validates, with its own messages
+
+
+class DeploymentUpdateSerializer(DeploymentSerializer):
+    """Spec changes; team, environment and name are fixed once created."""
+
+    class Meta(DeploymentSerializer.Meta):
+        read_only_fields = [
+            *DeploymentSerializer.Meta.read_only_fields,
+            "name",
+            "team",
+            "environment",
+        ]
+
+
+class ScaleSerializer(serializers.Serializer):
+    replicas = serializers.IntegerField(required=False, help_text="A fixed count, e.g. 3.")
+    min_replicas = serializers.IntegerField(required=False, help_text="Autoscaling floor.")
+    max_replicas = serializers.IntegerField(required=False, help_text="Autoscaling ceiling.")
+    autoscaling_target = serializers.IntegerField(required=False)
+
+
+class RollbackSerializer(serializers.Serializer):
+    revision = serializers.IntegerField(help_text="The revision number to return to.")
+
+
+class CanarySerializer(serializers.Serializer):
+    version = _version_field("model version")
+    weight = serializers.IntegerField(help_text="Percent of traffic, 0 to 100.")
+
+
+class RevisionSerializer(serializers.ModelSerializer):
+    created_by = serializers.CharField(source="created_by.username", default=None, read_only=True)
+
+    class Meta:
+        model = Revision
+        fields = ["number", "spec", "reason", "created_by", "created_at"]
+        read_only_fields = fields
+
+
+class EventSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Event
+        fields = [
+            "id",
+            "team",
+            "deployment",
+            "actor_name",
+            "source",
+            "verb",
+            "target",
+            "message",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+def _action(request_serializer=None, *, description: str):
+    """Schema for a deployment action: it answers with the deployment."""
+    return extend_schema(
+        request=request_serializer, responses=DeploymentSerializer, description=description
+    )
+
+
+@extend_schema_view(
+    destroy=extend_schema(
+        responses={202: DeploymentSerializer},
+        description="Mark for deletion; the reconciler removes it from the cluster, then the "
+        "record. Answers 202 with the deployment in state `deleting`.",
+    ),
+    update=extend_schema(request=DeploymentUpdateSerializer),
+    partial_update=extend_schema(request=DeploymentUpdateSerializer),
+)
+class DeploymentViewSet(ScopedViewMixin, viewsets.ModelViewSet):
+    """Your teams' deployments. Viewers read; deployers create, change and act on them."""
+
+    queryset = Deployment.objects.select_related("team", "environment", "model_version__model")
+    filterset_class = DeploymentFilter
+    ordering_fields = ["name", "created_at", "updated_at", "state"]
+    ordering = ["name", "id"]
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action in ("update", "partial_update"):
+            return DeploymentUpdateSerializer
+        return DeploymentSerializer
+
+    def perform_create(self, serializer: DeploymentSerializer) -> None:
+        serializer.instance = services.create_deployment(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: DeploymentSerializer) -> None:
+        serializer.instance = services.update_deployment(
+            serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+    def destroy(self, request: Request, *args, **kwargs) -> Response:
+        deployment = services.request_delete(self.get_object(), actor=request.user)
+        return self._answer(deployment, status.HTTP_202_ACCEPTED)
+
+    @_action(ScaleSerializer, description="A fixed replica count, or autoscaling bounds.")
+    @action(detail=True, methods=["post"])
+    def scale(self, request: Request, pk: str | None = None) -> Response:
+        body = self._body(ScaleSerializer)
+        return self._answer(services.scale(self.get_object(), actor=request.user, **body))
+
+    @_action(description="Scale to zero and hold no quota; the spec is kept.")
+    @action(detail=True, methods=["post"])
+    def stop(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(services.stop(self.get_object(), actor=request.user))
+
+    @_action(description="Run the kept spec again (quota is checked).")
+    @action(detail=True, methods=["post"])
+    def start(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(services.start(self.get_object(), actor=request.user))
+
+    @_action(RollbackSerializer, description="Return the spec to an earlier revision.")
+    @action(detail=True, methods=["post"])
+    def rollback(self, request: Request, pk: str | None = None) -> Response:
+        body = self._body(RollbackSerializer)
+        deployment = self.get_object()
+        return self._answer(services.rollback(deployment, body["revision"], actor=request.user))
+
+    @_action(CanarySerializer, description="Send a weight (0-100%) of traffic to a version.")
+    @action(detail=True, methods=["post"])
+    def canary(self, request: Request, pk: str | None = None) -> Response:
+        body = self._body(CanarySerializer)
+        return self._answer(services.set_canary(self.get_object(), actor=request.user, **body))
+
+    @_action(description="Make the canary version the stable one.")
+    @action(detail=True, methods=["post"])
+    def promote(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(services.promote(self.get_object(), actor=request.user))
+
+    @_action(description="End the canary; all traffic returns to the stable version.")
+    @action(detail=True, methods=["post"])
+    def abort(self, request: Request, pk: str | None = None) -> Response:
+        return self._answer(services.abort(self.get_object(), actor=request.user))
+
+    def _body(self, serializer_class: type[serializers.Serializer]) -> dict:
+        body = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        return dict(body.validated_data)
+
+    def _answer(self, deployment: Deployment, code: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            DeploymentSerializer(deployment, context={"request": self.request}).data, status=code
+        )
+
+
+DEPLOYMENT_ID = OpenApiParameter("deployment_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+class _UnderDeployment:
+    """Nested under deployments/{deployment_pk}/: another team's deployment is a 404.
+
+    The parent is fetched through the same scope as DeploymentViewSet, and the
+    children are then filtered by that parent only.
+    """
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        self.deployment = get_object_or_404(
+            scope(Deployment.objects.all(), request.user), pk=self.kwargs["deployment_pk"]
+        )
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[DEPLOYMENT_ID]),
+    retrieve=extend_schema(parameters=[DEPLOYMENT_ID]),
+)
+class RevisionViewSet(_UnderDeployment, viewsets.ReadOnlyModelViewSet):
+    """A deployment's spec after each change, newest first; roll back by number."""
+
+    queryset = Revision.objects.select_related("created_by")
+    serializer_class = RevisionSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"\d+"
+    ordering = ["-number"]
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Revision]:
+        return self.queryset.filter(deployment_id=getattr(self, "deployment", None))
+
+
+@extend_schema_view(list=extend_schema(parameters=[DEPLOYMENT_ID]))
+class DeploymentEventViewSet(_UnderDeployment, mixins.ListModelMixin, viewsets.GenericViewSet):
+    """A deployment's audit trail and cluster events, newest first."""
+
+    queryset = Event.objects.all()
+    serializer_class = EventSerializer
+    filter_backends: list = []
+
+    def get_queryset(self) -> QuerySet[Event]:
+        return self.queryset.filter(deployment_id=getattr(self, "deployment", None))
+
+
+class EventViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
+    """The audit trail of your teams: who did what, and what the clusters said."""
+
+    queryset = Event.objects.all()
+    serializer_class = EventSerializer
+    filterset_class = EventFilter
+    ordering_fields = ["created_at"]
+    ordering = ["-created_at", "-id"]

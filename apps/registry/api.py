@@ -1,0 +1,151 @@
+"""REST API for models and their versions; every write goes through registry.services."""
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.request import Request
+
+from apps.accounts.access import scope, teams_for
+from apps.accounts.api import ScopedViewMixin
+from apps.accounts.models import Team
+from apps.core.api import ScopedPrimaryKeyRelatedField
+from apps.registry import services
+from apps.registry.filters import ModelFilter
+from apps.registry.models import Model, ModelVersion
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    team = ScopedPrimaryKeyRelatedField(
+        lambda user: teams_for(user), name="team", queryset=Team.objects.all()
+    )
+
+    class Meta:
+        model = Model
+        fields = ["id", "team", "name", "description", "framework", "task", "created_at"]
+        read_only_fields = ["id", "created_at"]
+        validators: list = []  # uniqueness is the service's to check, with its own message
+
+
+class ModelUpdateSerializer(ModelSerializer):
+    class Meta(ModelSerializer.Meta):
+        read_only_fields = ["id", "team", "created_at"]
+
+
+class ModelViewSet(
+    ScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Your teams' models. Deployers register and change them."""
+
+    queryset = Model.objects.all()
+    filterset_class = ModelFilter
+    ordering_fields = ["name", "created_at"]
+    ordering = ["name", "id"]
+
+    def get_serializer_class(self) -> type[serializers.Serializer]:
+        if self.action in ("update", "partial_update"):
+            return ModelUpdateSerializer
+        return ModelSerializer
+
+    def perform_create(self, serializer: ModelSerializer) -> None:
+        serializer.instance = services.create_model(
+            actor=self.request.user, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: ModelSerializer) -> None:
+        serializer.instance = services.update_model(
+            serializer.instance, actor=self.request.user, **serializer.validated_data
+        )
+
+
+class ModelVersionSerializer(serializers.ModelSerializer):
+    in_use = serializers.SerializerMethodField(
+        help_text="True when a deployment runs it; then only the description may change."
+    )
+
+    class Meta:
+        model = ModelVersion
+        fields = [
+            "id",
+            "model",
+            "version",
+            "description",
+            "artifact_uri",
+            "runtime",
+            "image",
+            "port",
+            "health_path",
+            "default_cpu",
+            "default_memory",
+            "default_gpu_count",
+            "in_use",
+            "created_at",
+        ]
+        read_only_fields = ["id", "model", "in_use", "created_at"]
+        validators: list = []
+
+    def get_in_use(self, version: ModelVersion) -> bool:
+        annotated = getattr(version, "in_use", None)  # lists annotate it in one query
+        return version.is_in_use() if annotated is None else annotated
+
+
+MODEL_ID = OpenApiParameter("model_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
+
+
+@extend_schema_view(
+    list=extend_schema(parameters=[MODEL_ID]),
+    create=extend_schema(parameters=[MODEL_ID]),
+    retrieve=extend_schema(parameters=[MODEL_ID]),
+    update=extend_schema(parameters=[MODEL_ID]),
+    partial_update=extend_schema(parameters=[MODEL_ID]),
+)
+class ModelVersionViewSet(
+    ScopedViewMixin,
+    mixins.ListModelMixin,
+    mixins.RetrieveModelMixin,
+    mixins.CreateModelMixin,
+    mixins.UpdateModelMixin,
+    viewsets.GenericViewSet,
+):
+    """Versions of one model. A version a deployment uses is immutable but for its description."""
+
+    queryset = ModelVersion.objects.all()
+    scope_via = "model__team"
+    serializer_class = ModelVersionSerializer
+    ordering_fields = ["created_at", "version"]
+    ordering = ["-created_at", "-id"]
+
+    def initial(self, request: Request, *args, **kwargs) -> None:
+        super().initial(request, *args, **kwargs)
+        # Another team's model is absent (404) before any body is looked at.
+        self.model = get_object_or_404(
+            scope(Model.objects.all(), request.user), pk=self.kwargs["model_pk"]
+        )
+
+    def get_queryset(self) -> QuerySet[ModelVersion]:
+        used = ModelVersion.objects.filter(pk=OuterRef("pk"))
+        return (
+            super()
+            .get_queryset()
+            .filter(model_id=self.kwargs.get("model_pk"))
+            .annotate(
+                in_use=Exists(used.filter(deployments__isnull=False))
+                | Exists(used.filter(canary_deployments__isnull=False))
+            )
+        )
+
+    def perform_create(self, serializer: ModelVersionSerializer) -> None:
+        serializer.instance = services.create_model_version(
+            actor=self.request.user, model=self.model, **serializer.validated_data
+        )
+
+    def perform_update(self, serializer: ModelVersionSerializer) -> None:
+        serializer.instance = services.update_model_version(
+            serializer.instance, actor=self.request.user, **serializer.validated_data
+        )

@@ -1,0 +1,14 @@
+"""List filters for models, shared by the HTML pages and the API."""
+
+import django_filters
+
+from apps.registry.models import Model
+
+
+class ModelFilter(django_filters.FilterSet):
+    team = django_filters.NumberFilter(field_name="team_id")
+    name = django_filters.CharFilter(lookup_expr="icontains")
+
+    class Meta:
+        model = Model
+        fields = ["team", "name", "framework", "task"]
