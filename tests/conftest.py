@@ -13,6 +13,14 @@ from tests import factories
 pytest_plugins: list[str] = []
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _fast_password_hashing():
+    # Test users need a password hash, not a slow one: PBKDF2 costs ~0.3 s per user here.
+    from django.conf import settings
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def team(db):
     return factories.TeamFactory(name="nlp")
