@@ -1,0 +1,522 @@
+"""Pure functions from a deployment's spec (plain data) to the Kubernetes objects it needs.
+
+Nothing here touches the ORM or a cluster: `apps.deployments.reconcile` builds a
+`DeploymentSpec` from the record and applies what these functions return. Every
+object carries `app.kubernetes.io/managed-by: gantry` and the labels naming its
+deployment, which is how resync finds drift and orphans.
+
+Replicas and traffic: a canary is a second Deployment behind the same Service,
+so traffic follows the replica ratio of the two. With a fixed replica count the
+total is split: the canary gets `canary_replicas(total, weight)` of it and the stable
+version the rest, at least one pod while the weight is under 100 (never more pods
+than quota admission counted). Under an HPA the stable Deployment's replicas belong
+to the HPA (left out of the applied object) and the canary keeps its share of
+`min_replicas`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from apps.deployments.sizing import canary_replicas
+from apps.registry.runtimes import PRESETS
+
+MANAGED_BY = "app.kubernetes.io/managed-by"
+MANAGER = "gantry"
+NAME = "app.kubernetes.io/name"
+INSTANCE = "app.kubernetes.io/instance"
+VERSION = "app.kubernetes.io/version"
+DEPLOYMENT_ID = "gantry.dev/deployment-id"
+TRACK = "gantry.dev/track"
+INSTALLATION = "gantry.dev/installation"
+TEAM = "gantry.dev/team"
+ENVIRONMENT = "gantry.dev/environment"
+TEMPLATE_HASH = "gantry.dev/template-hash"
+
+STABLE = "stable"
+CANARY = "canary"
+
+GPU_RESOURCE = "nvidia.com/gpu"
+GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
+CONTAINER = "server"
+SERVICE_PORT = 80
+RESOURCE_QUOTA = "gantry-quota"
+LIMIT_RANGE = "gantry-defaults"
+# Created with the namespace, so pods never wait for the controller-made "default" one.
+SERVICE_ACCOUNT = "gantry-model-server"
+# Non-root ids for the restricted security context; runtime images that run as
+# root by default work as any user once HOME and caches point at writable /tmp.
+RUN_AS_USER = 1000
+
+STATE_RUNNING = "running"
+STATE_STOPPED = "stopped"
+STATE_DELETING = "deleting"
+
+
+@dataclass(frozen=True)
+class VersionSpec:
+    """What one model version runs: its runtime preset, image and weights."""
+
+    version: str
+    runtime: str
+    artifact_uri: str
+    image: str
+    port: int
+    health_path: str
+
+
+@dataclass(frozen=True)
+class DeploymentSpec:
+    """Everything manifests need about one Gantry deployment, as plain data."""
+
+    id: int
+    name: str
+    namespace: str
+    model: str
+    team: str
+    environment: str
+    installation: str
+    generation: int
+    state: str
+    stable: VersionSpec
+    canary: VersionSpec | None = None
+    canary_weight: int = 0
+    replicas: int = 1
+    min_replicas: int | None = None
+    max_replicas: int | None = None
+    autoscaling_metric: str = "cpu"
+    autoscaling_metric_name: str = ""
+    autoscaling_target: int | None = None
+    cpu: str = "1"
+    memory: str = "4Gi"
+    gpu_count: int = 0
+    gpu_model: str = ""
+    mig_profile: str = ""
+    progress_deadline_seconds: int = 600
+
+    @property
+    def autoscaled(self) -> bool:
+        return self.is_running and _has_hpa_bounds(self)
+
+    @property
+    def is_running(self) -> bool:
+        return self.state == STATE_RUNNING
+
+    @property
+    def has_canary(self) -> bool:
+        return self.canary is not None and self.canary_weight > 0
+
+    @property
+    def canary_name(self) -> str:
+        return f"{self.name}-canary"
+
+
+@dataclass(frozen=True)
+class QuotaSpec:
+    """A team's Gantry quota, as the hard limits of a ResourceQuota (None: no limit)."""
+
+    gpus: int | None = None
+    cpu: str = ""
+    memory: str = ""
+    pods: int | None = None
+    mig: tuple[tuple[str, int], ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class NamespaceSpec:
+    """The namespace of one team in one environment, and its guard rails."""
+
+    name: str
+    team: str
+    environment: str
+    installation: str
+    quota: QuotaSpec | None = None
+
+
+@dataclass(frozen=True)
+class ObjectRef:
+    """Names one Kubernetes object; its `key` is what records store."""
+
+    kind: str
+    namespace: str
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.kind}/{self.name}"
+
+    @classmethod
+    def of(cls, obj: dict[str, Any]) -> ObjectRef:
+        meta = obj["metadata"]
+        return cls(obj["kind"], meta.get("namespace", ""), meta["name"])
+
+
+# --- replica arithmetic -----------------------------------------------------------------
+
+
+def _has_hpa_bounds(spec: DeploymentSpec) -> bool:
+    return (
+        spec.min_replicas is not None
+        and spec.max_replicas is not None
+        and spec.min_replicas < spec.max_replicas
+    )
+
+
+def replica_split(spec: DeploymentSpec) -> tuple[int | None, int]:
+    """(stable, canary) replica counts; stable is None when the HPA owns it."""
+    if not spec.is_running:
+        return 0, 0
+    if spec.autoscaled:
+        canary = (
+            canary_replicas(spec.min_replicas or 0, spec.canary_weight) if spec.has_canary else 0
+        )
+        return None, canary
+    total = spec.min_replicas if spec.min_replicas is not None else spec.replicas
+    if not spec.has_canary:
+        return total, 0
+    canary = min(canary_replicas(total, spec.canary_weight), total)
+    # Below 100 % the stable version keeps serving, even when rounding up gave the canary all.
+    stable = total - canary if spec.canary_weight >= 100 else max(total - canary, 1)
+    return stable, canary
+
+
+def wants_pdb(spec: DeploymentSpec) -> bool:
+    """A PodDisruptionBudget only makes sense when two or more pods serve."""
+    stable, canary = replica_split(spec)
+    floor = spec.min_replicas if spec.autoscaled else stable
+    return spec.is_running and (floor or 0) + canary >= 2
+
+
+# --- labels -----------------------------------------------------------------------------
+
+
+def owner_labels(spec: DeploymentSpec) -> dict[str, str]:
+    """Labels on every object of one deployment: how resync ties objects to records."""
+    return {
+        MANAGED_BY: MANAGER,
+        INSTALLATION: spec.installation,
+        NAME: spec.model,
+        INSTANCE: spec.name,
+        DEPLOYMENT_ID: str(spec.id),
+    }
+
+
+def selector(spec: DeploymentSpec, track: str) -> dict[str, str]:
+    """A Deployment's selector: the id and track never change, so neither does it."""
+    return {DEPLOYMENT_ID: str(spec.id), TRACK: track}
+
+
+def namespace_labels(ns: NamespaceSpec) -> dict[str, str]:
+    return {
+        MANAGED_BY: MANAGER,
+        INSTALLATION: ns.installation,
+        TEAM: ns.team,
+        ENVIRONMENT: ns.environment,
+    }
+
+
+# --- the Deployment ---------------------------------------------------------------------
+
+
+def _container_args(version: VersionSpec) -> list[str]:
+    preset = PRESETS[version.runtime]
+    return [arg.format(artifact=version.artifact_uri, port=version.port) for arg in preset.args]
+
+
+def _resources(spec: DeploymentSpec) -> dict[str, Any]:
+    # Limits equal requests: model servers get Guaranteed QoS, and extended
+    # resources (GPUs, MIG slices) must have requests equal to limits anyway.
+    amounts: dict[str, Any] = {"cpu": spec.cpu, "memory": spec.memory}
+    if spec.gpu_count:
+        resource = f"nvidia.com/mig-{spec.mig_profile}" if spec.mig_profile else GPU_RESOURCE
+        amounts[resource] = str(spec.gpu_count)
+    return {"requests": dict(amounts), "limits": dict(amounts)}
+
+
+def _probe(version: VersionSpec, **timing: int) -> dict[str, Any]:
+    return {"httpGet": {"path": version.health_path, "port": "http"}, **timing}
+
+
+def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
+    container = {
+        "name": CONTAINER,
+        "image": version.image,
+        "args": _container_args(version),
+        "ports": [{"name": "http", "containerPort": version.port, "protocol": "TCP"}],
+        "env": [
+            # The root filesystem is read-only: caches go to the writable /tmp.
+            {"name": "HOME", "value": "/tmp"},
+            {"name": "XDG_CACHE_HOME", "value": "/tmp/.cache"},
+        ],
+        "resources": _resources(spec),
+        # Loading weights can take minutes; the startup probe holds liveness off until then.
+        "startupProbe": _probe(version, periodSeconds=10, failureThreshold=60),
+        "readinessProbe": _probe(version, periodSeconds=5, failureThreshold=3),
+        "livenessProbe": _probe(version, periodSeconds=10, failureThreshold=3),
+        "securityContext": {
+            "allowPrivilegeEscalation": False,
+            "readOnlyRootFilesystem": True,
+            "runAsNonRoot": True,
+            "capabilities": {"drop": ["ALL"]},
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "volumeMounts": [
+            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "dshm", "mountPath": "/dev/shm"},
+        ],
+    }
+    pod: dict[str, Any] = {
+        "serviceAccountName": SERVICE_ACCOUNT,
+        # Model servers have no business with the Kubernetes API.
+        "automountServiceAccountToken": False,
+        "enableServiceLinks": False,
+        "securityContext": {
+            "runAsNonRoot": True,
+            "runAsUser": RUN_AS_USER,
+            "runAsGroup": RUN_AS_USER,
+            "fsGroup": RUN_AS_USER,
+            "seccompProfile": {"type": "RuntimeDefault"},
+        },
+        "containers": [container],
+        "volumes": [
+            {"name": "tmp", "emptyDir": {}},
+            # Model servers share tensors between processes through /dev/shm.
+            {"name": "dshm", "emptyDir": {"medium": "Memory"}},
+        ],
+    }
+    if spec.gpu_count:
+        pod["tolerations"] = [
+            {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"},
+        ]
+    if spec.gpu_model:
+        pod["nodeSelector"] = {GPU_PRODUCT_LABEL: spec.gpu_model}
+    return pod
+
+
+def template_hash(template: dict[str, Any]) -> str:
+    """A short digest of a pod template: pods carrying it run the current spec."""
+    data = json.dumps(template, sort_keys=True, separators=(",", ":")).encode()
+    return hashlib.sha256(data).hexdigest()[:10]
+
+
+def pod_template(spec: DeploymentSpec, track: str) -> dict[str, Any]:
+    version = spec.canary if track == CANARY and spec.canary else spec.stable
+    labels = {**owner_labels(spec), TRACK: track, VERSION: version.version}
+    template: dict[str, Any] = {
+        "metadata": {
+            "labels": labels,
+            "annotations": {
+                "prometheus.io/scrape": "true",
+                "prometheus.io/port": str(version.port),
+                "prometheus.io/path": "/metrics",
+            },
+        },
+        "spec": _pod_spec(spec, version),
+    }
+    labels[TEMPLATE_HASH] = template_hash(template)
+    return template
+
+
+def deployment(spec: DeploymentSpec, track: str = STABLE) -> dict[str, Any]:
+    """The apps/v1 Deployment of the stable version, or of the canary."""
+    stable_replicas, canary = replica_split(spec)
+    replicas = canary if track == CANARY else stable_replicas
+    version = spec.canary if track == CANARY and spec.canary else spec.stable
+    body: dict[str, Any] = {
+        "selector": {"matchLabels": selector(spec, track)},
+        "revisionHistoryLimit": 5,
+        "progressDeadlineSeconds": spec.progress_deadline_seconds,
+        "strategy": {
+            "type": "RollingUpdate",
+            # Never take a serving pod down before its replacement is ready.
+            "rollingUpdate": {"maxUnavailable": 0, "maxSurge": 1},
+        },
+        "template": pod_template(spec, track),
+    }
+    if replicas is not None:
+        # Left out under an HPA: the field then belongs to the HPA, and nothing fights.
+        body["replicas"] = replicas
+    return {
+        "apiVersion": "apps/v1",
+        "kind": "Deployment",
+        "metadata": {
+            "name": spec.canary_name if track == CANARY else spec.name,
+            "namespace": spec.namespace,
+            "labels": {**owner_labels(spec), TRACK: track, VERSION: version.version},
+        },
+        "spec": body,
+    }
+
+
+def service(spec: DeploymentSpec) -> dict[str, Any]:
+    """One ClusterIP Service over the stable and canary pods alike."""
+    return {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": owner_labels(spec)},
+        "spec": {
+            "type": "ClusterIP",
+            "selector": {DEPLOYMENT_ID: str(spec.id), INSTANCE: spec.name},
+            # A named target port, so stable and canary may listen on different ports.
+            "ports": [
+                {"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}
+            ],
+        },
+    }
+
+
+def horizontal_pod_autoscaler(spec: DeploymentSpec) -> dict[str, Any]:
+    if spec.autoscaling_metric == "custom":
+        metric = {
+            "type": "Pods",
+            "pods": {
+                "metric": {"name": spec.autoscaling_metric_name},
+                "target": {"type": "AverageValue", "averageValue": str(spec.autoscaling_target)},
+            },
+        }
+    else:
+        metric = {
+            "type": "Resource",
+            "resource": {
+                "name": "cpu",
+                "target": {"type": "Utilization", "averageUtilization": spec.autoscaling_target},
+            },
+        }
+    return {
+        "apiVersion": "autoscaling/v2",
+        "kind": "HorizontalPodAutoscaler",
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": owner_labels(spec)},
+        "spec": {
+            "scaleTargetRef": {"apiVersion": "apps/v1", "kind": "Deployment", "name": spec.name},
+            "minReplicas": spec.min_replicas,
+            "maxReplicas": spec.max_replicas,
+            "metrics": [metric],
+        },
+    }
+
+
+def pod_disruption_budget(spec: DeploymentSpec) -> dict[str, Any]:
+    return {
+        "apiVersion": "policy/v1",
+        "kind": "PodDisruptionBudget",
+        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": owner_labels(spec)},
+        "spec": {
+            "maxUnavailable": 1,
+            "selector": {"matchLabels": {DEPLOYMENT_ID: str(spec.id)}},
+        },
+    }
+
+
+def deployment_objects(spec: DeploymentSpec) -> list[dict[str, Any]]:
+    """Every object the deployment wants, in the order to apply them."""
+    if spec.state == STATE_DELETING:
+        return []
+    objects = [service(spec), deployment(spec, STABLE)]
+    if spec.has_canary:
+        objects.append(deployment(spec, CANARY))
+    if spec.autoscaled:
+        objects.append(horizontal_pod_autoscaler(spec))
+    if wants_pdb(spec):
+        objects.append(pod_disruption_budget(spec))
+    return objects
+
+
+def possible_refs(spec: DeploymentSpec) -> list[ObjectRef]:
+    """Every object a deployment of this name could own, whatever its spec."""
+    ns, name = spec.namespace, spec.name
+    return [
+        ObjectRef("HorizontalPodAutoscaler", ns, name),
+        ObjectRef("PodDisruptionBudget", ns, name),
+        ObjectRef("Deployment", ns, spec.canary_name),
+        ObjectRef("Deployment", ns, name),
+        ObjectRef("Service", ns, name),
+    ]
+
+
+# --- the namespace ----------------------------------------------------------------------
+
+
+def namespace(ns: NamespaceSpec) -> dict[str, Any]:
+    labels = {
+        **namespace_labels(ns),
+        # Gantry's pods meet the restricted standard; anything else is refused here.
+        "pod-security.kubernetes.io/enforce": "restricted",
+    }
+    return {
+        "apiVersion": "v1",
+        "kind": "Namespace",
+        "metadata": {"name": ns.name, "labels": labels},
+    }
+
+
+def quota_hard(quota: QuotaSpec) -> dict[str, str]:
+    hard: dict[str, str] = {}
+    if quota.gpus is not None:
+        hard[f"requests.{GPU_RESOURCE}"] = str(quota.gpus)
+    if quota.cpu:
+        hard["requests.cpu"] = quota.cpu
+    if quota.memory:
+        hard["requests.memory"] = quota.memory
+    if quota.pods is not None:
+        hard["pods"] = str(quota.pods)
+    for profile, limit in quota.mig:
+        hard[f"requests.nvidia.com/mig-{profile}"] = str(limit)
+    return hard
+
+
+def resource_quota(ns: NamespaceSpec) -> dict[str, Any] | None:
+    """The team's Gantry quota again, enforced by Kubernetes: a second line of defence."""
+    hard = quota_hard(ns.quota) if ns.quota else {}
+    if not hard:
+        return None
+    return {
+        "apiVersion": "v1",
+        "kind": "ResourceQuota",
+        "metadata": {"name": RESOURCE_QUOTA, "namespace": ns.name, "labels": namespace_labels(ns)},
+        "spec": {"hard": hard},
+    }
+
+
+def limit_range(ns: NamespaceSpec) -> dict[str, Any]:
+    """Defaults for containers that do not say (Gantry's own always do), so quotas can count."""
+    return {
+        "apiVersion": "v1",
+        "kind": "LimitRange",
+        "metadata": {"name": LIMIT_RANGE, "namespace": ns.name, "labels": namespace_labels(ns)},
+        "spec": {
+            "limits": [
+                {
+                    "type": "Container",
+                    "default": {"cpu": "1", "memory": "1Gi"},
+                    "defaultRequest": {"cpu": "100m", "memory": "256Mi"},
+                }
+            ]
+        },
+    }
+
+
+def service_account(ns: NamespaceSpec) -> dict[str, Any]:
+    return {
+        "apiVersion": "v1",
+        "kind": "ServiceAccount",
+        "metadata": {"name": SERVICE_ACCOUNT, "namespace": ns.name, "labels": namespace_labels(ns)},
+        "automountServiceAccountToken": False,
+    }
+
+
+def namespace_objects(ns: NamespaceSpec) -> list[dict[str, Any]]:
+    """The namespace first, then its quota, limits and service account (None dropped)."""
+    objects = [namespace(ns), resource_quota(ns), limit_range(ns), service_account(ns)]
+    return [obj for obj in objects if obj is not None]
+
+
+def namespace_refs(ns: NamespaceSpec) -> list[ObjectRef]:
+    return [
+        ObjectRef("Namespace", "", ns.name),
+        ObjectRef("ResourceQuota", ns.name, RESOURCE_QUOTA),
+        ObjectRef("LimitRange", ns.name, LIMIT_RANGE),
+        ObjectRef("ServiceAccount", ns.name, SERVICE_ACCOUNT),
+    ]
