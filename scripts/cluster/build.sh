@@ -155,14 +155,19 @@ build_kwok() {
 }
 
 build_kube-state-metrics() {
-    local tmp="$1" v="$KUBE_STATE_METRICS_VERSION"
-    mkdir -p "$tmp/out/bin"
-    log "kube-state-metrics $v: go install k8s.io/kube-state-metrics/v2@$v"
+    local tmp="$1" out="$1/out/bin" wrap="$1/wrap" v="$KUBE_STATE_METRICS_VERSION"
     local p=github.com/prometheus/common/version
-    (cd "$tmp" && GOBIN="$tmp/out/bin" run_logged "$tmp/build.log" "go install kube-state-metrics" \
-        go install -v -trimpath \
+    # `go install ...@version` would also read the module's version list (to check
+    # for deprecations), which the proxy does not serve for this module; a wrapper
+    # module that requires the exact version needs only that version.
+    new_wrapper "$wrap"
+    echo "require k8s.io/kube-state-metrics/v2 $v" >>"$wrap/go.mod"
+    log "kube-state-metrics $v: compiling"
+    mkdir -p "$out"
+    (cd "$wrap" && run_logged "$tmp/build.log" "go build kube-state-metrics" \
+        go build -mod=mod -v -trimpath \
         -ldflags "-s -w -X $p.Version=${v#v} -X $p.Branch=release -X $p.BuildUser=gantry" \
-        "k8s.io/kube-state-metrics/v2@$v")
+        -o "$out/kube-state-metrics" k8s.io/kube-state-metrics/v2)
 }
 
 build_component() {
