@@ -26,6 +26,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from apps.core.lib import promql
@@ -236,6 +237,10 @@ def _run(url: str, query: str, timeout: float, win: Window | None, at: float | N
             f"Prometheus at {url} did not answer in {timeout:g} s.", down=True
         ) from None
     except requests.ConnectionError as exc:
+        if _timed_out(exc):
+            raise PrometheusError(
+                f"Prometheus at {url} did not answer in {timeout:g} s.", down=True
+            ) from None
         reason = _root_reason(exc)
         raise PrometheusError(
             f"Prometheus at {url} cannot be reached: {reason}.", down=True
@@ -258,6 +263,16 @@ def _run(url: str, query: str, timeout: float, win: Window | None, at: float | N
         ) from None
     finally:
         client.close()
+
+
+def _timed_out(exc: requests.ConnectionError) -> bool:
+    # Without retries, urllib3 reports a read timeout as the reason of a MaxRetryError,
+    # which requests raises as a ConnectionError.
+    reason = getattr(exc.args[0], "reason", None) if exc.args else None
+    # NewConnectionError (refused, unknown host) is a ConnectTimeoutError subclass in urllib3 2.
+    if isinstance(reason, NewConnectionError):
+        return False
+    return isinstance(reason, ReadTimeoutError | ConnectTimeoutError)
 
 
 def _root_reason(exc: BaseException) -> str:

@@ -1,0 +1,290 @@
+"""Plotly figures from plain series: pure functions, no ORM and no Prometheus.
+
+Every figure has its unit on the value axis and in the hover text, times in
+UTC, and the same color for a deployment in every panel (the color follows its
+`namespace/name`, not its position in a list). A figure without data says so
+in place, with the reason the caller gives.
+"""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+# Okabe-Ito and Tableau colors: distinguishable, and readable on white.
+PALETTE = (
+    "#0072B2",
+    "#E69F00",
+    "#009E73",
+    "#CC79A7",
+    "#56B4E9",
+    "#D55E00",
+    "#F0E442",
+    "#4E79A7",
+    "#F28E2B",
+    "#59A14F",
+    "#B07AA1",
+    "#9C755F",
+    "#76B7B2",
+    "#EDC948",
+    "#E15759",
+    "#BAB0AC",
+)
+GRID = "#e5e7eb"
+MUTED = "#6b7280"
+FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
+HEIGHT = 300
+
+
+@dataclass(frozen=True)
+class Unit:
+    """How a panel's values read: axis title suffix, hover format, fixed range if any."""
+
+    symbol: str
+    hover: str = ".3g"
+    range: tuple[float, float] | None = None
+    integer: bool = False
+
+
+PERCENT = Unit("%", ".1f", (0, 100))
+GIB = Unit("GiB", ".2f")
+SECONDS = Unit("s", ".3g")
+PER_SECOND = Unit("req/s", ".3g")
+REPLICAS = Unit("replicas", "d", integer=True)
+GPUS = Unit("GPUs", "d", integer=True)
+
+
+@dataclass(frozen=True)
+class Line:
+    """One line of a time-series chart; `key` (e.g. "dev-nlp/llama-3-8b") decides its color."""
+
+    name: str
+    key: str
+    x: Sequence[float]  # unix seconds
+    y: Sequence[float | None]
+    dash: str = "solid"
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One bar: label, color key, value, and extra hover lines."""
+
+    label: str
+    key: str
+    value: float
+    hover: str = ""
+    highlight: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """One row of a heatmap: label, and a value per column (None: no data)."""
+
+    label: str
+    values: Sequence[float | None] = field(default_factory=list)
+
+
+def color_for(key: str) -> str:
+    """The color of `key`, the same on every page and panel (a stable hash, not an index)."""
+    return PALETTE[zlib.crc32(key.encode()) % len(PALETTE)]
+
+
+def _ms(ts: Sequence[float]) -> list[int]:
+    # Plotly reads numbers on a date axis as milliseconds since the epoch, in UTC.
+    return [int(t * 1000) for t in ts]
+
+
+def _base_layout(title: str, height: int = HEIGHT) -> dict:
+    return {
+        "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 64, "r": 16, "t": 40, "b": 40},
+        "font": {"family": FONT, "size": 12, "color": "#111827"},
+        "paper_bgcolor": "white",
+        "plot_bgcolor": "white",
+        "hoverlabel": {"font": {"family": FONT}},
+        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+    }
+
+
+def _value_axis(unit: Unit, title: str) -> dict:
+    axis = {"title": {"text": f"{title} ({unit.symbol})"}, "gridcolor": GRID, "zeroline": False}
+    if unit.range:
+        axis["range"] = list(unit.range)
+    if unit.integer:
+        axis["tickformat"] = "d"
+        axis["rangemode"] = "tozero"
+    return axis
+
+
+def empty(title: str, message: str, height: int = HEIGHT) -> go.Figure:
+    """A figure with no data that says so, and why, in its middle."""
+    fig = go.Figure()
+    fig.update_layout(
+        **_base_layout(title, height),
+        xaxis={"visible": False},
+        yaxis={"visible": False},
+        annotations=[
+            {
+                "text": _wrap(message),
+                "xref": "paper",
+                "yref": "paper",
+                "x": 0.5,
+                "y": 0.5,
+                "showarrow": False,
+                "font": {"size": 13, "color": MUTED},
+            }
+        ],
+    )
+    return fig
+
+
+def _wrap(text: str, width: int = 70) -> str:
+    """Plotly does not wrap annotation text; break it at spaces with <br>."""
+    lines, current = [], ""
+    for word in text.split():
+        if current and len(current) + 1 + len(word) > width:
+            lines.append(current)
+            current = word
+        else:
+            current = f"{current} {word}".strip()
+    lines.append(current)
+    return "<br>".join(lines)
+
+
+def time_series(
+    title: str, unit: Unit, value_title: str, lines: Sequence[Line], empty_message: str
+) -> go.Figure:
+    """Lines over time, one color per deployment key, the unit in axis and hover."""
+    if not any(any(v is not None for v in line.y) for line in lines):
+        return empty(title, empty_message)
+    fig = go.Figure()
+    for line in lines:
+        fig.add_trace(
+            go.Scatter(
+                x=_ms(line.x),
+                y=list(line.y),
+                name=line.name,
+                mode="lines",
+                line={"color": color_for(line.key), "dash": line.dash, "width": 2},
+                connectgaps=False,
+                hovertemplate=(
+                    f"<b>{line.name}</b><br>%{{x|%Y-%m-%d %H:%M:%S}} UTC<br>"
+                    f"%{{y:{unit.hover}}} {unit.symbol}<extra></extra>"
+                ),
+            )
+        )
+    fig.update_layout(
+        **_base_layout(title),
+        xaxis={"type": "date", "gridcolor": GRID, "title": {"text": "time (UTC)"}},
+        yaxis=_value_axis(unit, value_title),
+        hovermode="closest",
+        showlegend=True,
+    )
+    return fig
+
+
+def heatmap(
+    title: str,
+    unit: Unit,
+    value_title: str,
+    x: Sequence[float],
+    rows: Sequence[Row],
+    empty_message: str,
+) -> go.Figure:
+    """Rows (e.g. deployments) by time, colored by value: many series at a glance."""
+    if not rows or not any(v is not None for row in rows for v in row.values):
+        return empty(title, empty_message)
+    # Row labels are readable up to a few dozen rows; beyond that the hover names them.
+    height = max(HEIGHT, min(900, 60 + 14 * len(rows)))
+    zmin, zmax = unit.range or (None, None)
+    fig = go.Figure(
+        go.Heatmap(
+            x=_ms(x),
+            y=[row.label for row in rows],
+            z=[list(row.values) for row in rows],
+            zmin=zmin,
+            zmax=zmax,
+            colorscale="Viridis",
+            colorbar={"title": {"text": unit.symbol}},
+            hoverongaps=False,
+            hovertemplate=(
+                f"<b>%{{y}}</b><br>%{{x|%Y-%m-%d %H:%M}} UTC<br>"
+                f"{value_title}: %{{z:{unit.hover}}} {unit.symbol}<extra></extra>"
+            ),
+        )
+    )
+    fig.update_layout(
+        **_base_layout(title, height),
+        xaxis={"type": "date", "title": {"text": "time (UTC)"}},
+        yaxis={"autorange": "reversed", "showticklabels": len(rows) <= 60, "automargin": True},
+    )
+    return fig
+
+
+def bars(
+    title: str,
+    unit: Unit,
+    value_title: str,
+    items: Sequence[Bar],
+    empty_message: str,
+    reference: Sequence[float | None] | None = None,
+    reference_name: str = "",
+) -> go.Figure:
+    """Horizontal bars, largest first, colored per key; optional reference marks (e.g. quota)."""
+    if not items:
+        return empty(title, empty_message)
+    labels = [item.label for item in items]
+    fig = go.Figure(
+        go.Bar(
+            x=[item.value for item in items],
+            y=labels,
+            orientation="h",
+            name=value_title,
+            marker={
+                "color": [color_for(item.key) for item in items],
+                "line": {
+                    "color": ["#111827" if item.highlight else "rgba(0,0,0,0)" for item in items],
+                    "width": 2,
+                },
+            },
+            customdata=[item.hover for item in items],
+            hovertemplate=(
+                f"<b>%{{y}}</b><br>{value_title}: %{{x:{unit.hover}}} {unit.symbol}"
+                "%{customdata}<extra></extra>"
+            ),
+        )
+    )
+    if reference is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=list(reference),
+                y=labels,
+                mode="markers",
+                name=reference_name,
+                marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#111827"}},
+                hovertemplate=(
+                    f"<b>%{{y}}</b><br>{reference_name}: %{{x:{unit.hover}}} {unit.symbol}"
+                    "<extra></extra>"
+                ),
+            )
+        )
+    height = max(HEIGHT, 80 + 28 * len(items))
+    fig.update_layout(
+        **_base_layout(title, height),
+        xaxis=_value_axis(unit, value_title),
+        yaxis={"autorange": "reversed", "automargin": True},
+        showlegend=reference is not None,
+        bargap=0.3,
+    )
+    return fig
+
+
+def to_json(fig: go.Figure) -> str:
+    """The figure as JSON, safe inside a <script type="application/json"> element."""
+    text = pio.to_json(fig, validate=False, engine="json")
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")

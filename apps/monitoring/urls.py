@@ -1,0 +1,9 @@
+from django.urls import path
+
+from apps.monitoring import views
+
+app_name = "monitoring"
+urlpatterns = [
+    path("deployments/<int:pk>/", views.deployment_page, name="deployment"),
+    path("fleet/", views.fleet_page, name="fleet"),
+]

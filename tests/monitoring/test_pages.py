@@ -1,0 +1,179 @@
+"""The pages and the API: scoped to the viewer's teams, and 200 whatever Prometheus does."""
+
+import socket
+import threading
+
+import pytest
+from django.contrib.staticfiles import finders
+from django.test import override_settings
+
+from apps.clusters.models import Cluster
+from tests.monitoring.conftest import make_deployment
+
+pytestmark = pytest.mark.django_db
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class SilentServer:
+    """A TCP server that accepts connections and never answers: a Prometheus that hangs."""
+
+    def __init__(self) -> None:
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.url = f"http://127.0.0.1:{self.sock.getsockname()[1]}"
+        self.connections = 0
+        self.held: list[socket.socket] = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+        self.thread.start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            self.connections += 1
+            self.held.append(conn)
+
+    def close(self) -> None:
+        self.sock.close()
+        for conn in self.held:
+            conn.close()
+
+
+@pytest.fixture
+def silent_server():
+    server = SilentServer()
+    yield server
+    server.close()
+
+
+@pytest.fixture
+def cluster(db):
+    # No Prometheus needed by most of these tests: each one points the cluster where it wants.
+    from tests import factories
+
+    return factories.ClusterFactory(prometheus_url=f"http://127.0.0.1:{_closed_port()}")
+
+
+@pytest.fixture
+def llama(team, environment):
+    return make_deployment(team, environment, "llama", "vllm")
+
+
+def test_an_unreachable_prometheus_is_reported_in_each_panel_of_a_200_page(client, owner, llama):
+    client.force_login(owner)
+    response = client.get(f"/deployments/{llama.pk}/")
+    assert response.status_code == 200
+    url = Cluster.objects.get().prometheus_url
+    text = response.content.decode()
+    message = f"Prometheus at {url} cannot be reached: connection refused."
+    assert text.count(message) == 6  # every panel says so in place
+
+
+@override_settings(PROMETHEUS_TIMEOUT_S=1)
+def test_a_prometheus_that_hangs_is_asked_once_not_once_per_panel(
+    client, owner, llama, silent_server
+):
+    Cluster.objects.update(prometheus_url=silent_server.url)
+    client.force_login(owner)
+    response = client.get(f"/deployments/{llama.pk}/")
+    assert response.status_code == 200
+    assert f"Prometheus at {silent_server.url} did not answer in 1 s." in response.content.decode()
+    assert silent_server.connections == 1
+    # Other viewers, meanwhile, get the same answer without asking again.
+    assert client.get("/fleet/").status_code == 200
+    assert silent_server.connections == 1
+
+
+def test_a_prometheus_problem_is_reported_on_the_fleet_page_too(client, owner, llama):
+    client.force_login(owner)
+    response = client.get("/fleet/")
+    assert response.status_code == 200
+    assert "cannot be reached: connection refused" in response.content.decode()
+
+
+def test_an_unknown_range_is_a_clear_error(client, owner, llama):
+    client.force_login(owner)
+    response = client.get(f"/deployments/{llama.pk}/?range=2y")
+    assert response.status_code == 400
+    assert (
+        "Unknown range &#x27;2y&#x27;; use one of 15m, 1h, 6h, 24h, 7d" in response.content.decode()
+    )
+    assert client.get("/fleet/?range=forever").status_code == 400
+
+
+def test_another_teams_deployment_is_not_found(client, outsider, llama):
+    client.force_login(outsider)
+    assert client.get(f"/deployments/{llama.pk}/").status_code == 404
+    assert client.get(f"/api/v1/deployments/{llama.pk}/metrics/").status_code == 404
+
+
+def test_pages_need_a_login(client, llama):
+    assert client.get(f"/deployments/{llama.pk}/").status_code == 302
+    assert client.get("/fleet/").status_code == 302
+    assert client.get(f"/api/v1/deployments/{llama.pk}/metrics/").status_code in (401, 403)
+
+
+def test_plotly_js_is_served_from_the_plotly_package_and_only_where_there_are_charts(
+    client, owner, llama
+):
+    path = finders.find("vendor/plotly.min.js")
+    assert path
+    assert path.endswith("plotly/package_data/plotly.min.js")
+    client.force_login(owner)
+    chart_page = client.get(f"/deployments/{llama.pk}/").content.decode()
+    assert "vendor/plotly" in chart_page
+    assert 'src="http' not in chart_page  # no script from another host
+    assert 'src="//' not in chart_page
+    assert "vendor/plotly" not in client.get("/deployments/").content.decode()
+
+
+def test_the_deployments_list_links_each_deployment_to_its_dashboard(client, teammate, llama):
+    client.force_login(teammate)
+    response = client.get("/deployments/")
+    assert f'href="/deployments/{llama.pk}/"' in response.content.decode()
+
+
+@pytest.mark.prometheus
+def test_the_api_returns_each_panels_series(client, owner, llama, prometheus):
+    Cluster.objects.update(prometheus_url=prometheus.url)
+    client.force_login(owner)
+    response = client.get(f"/api/v1/deployments/{llama.pk}/metrics/?range=15m")
+    assert response.status_code == 200
+    body = response.json()
+    assert body["range"] == "15m"
+    assert body["step"] == 15
+    panels = {p["key"]: p for p in body["panels"]}
+    assert list(panels) == [
+        "gpu_util",
+        "gpu_memory",
+        "replicas",
+        "latency",
+        "requests",
+        "error_ratio",
+    ]
+    mean = next(s for s in panels["gpu_util"]["series"] if s["labels"]["stat"] == "mean")
+    assert mean["labels"] == {"namespace": "dev-nlp", "deployment": "llama", "stat": "mean"}
+    # Data ends when the session started; the last minutes of "now" may be past it.
+    assert {value for _, value in mean["points"]} == {60}
+    assert panels["gpu_util"]["error"] is None
+
+
+def test_the_api_reports_a_bad_range_as_400(client, owner, llama):
+    client.force_login(owner)
+    response = client.get(f"/api/v1/deployments/{llama.pk}/metrics/?range=2y")
+    assert response.status_code == 400
+    assert "Unknown range '2y'; use one of 15m, 1h, 6h, 24h, 7d" in response.content.decode()
+
+
+def test_the_api_reports_prometheus_problems_per_panel_with_200(client, owner, llama):
+    client.force_login(owner)
+    body = client.get(f"/api/v1/deployments/{llama.pk}/metrics/").json()
+    assert all("cannot be reached" in p["error"] for p in body["panels"])
