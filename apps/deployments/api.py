@@ -123,13 +123,11 @@ class DeploymentSerializer(serializers.ModelSerializer):
 class DeploymentUpdateSerializer(DeploymentSerializer):
     """Spec changes; team, environment and name are fixed once created."""
 
+    team = serializers.PrimaryKeyRelatedField(read_only=True)
+    environment = serializers.PrimaryKeyRelatedField(read_only=True)
+
     class Meta(DeploymentSerializer.Meta):
-        read_only_fields = [
-            *DeploymentSerializer.Meta.read_only_fields,
-            "name",
-            "team",
-            "environment",
-        ]
+        read_only_fields = [*DeploymentSerializer.Meta.read_only_fields, "name"]
 
 
 class ScaleSerializer(serializers.Serializer):
@@ -220,8 +218,9 @@ class DeploymentViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     @_action(ScaleSerializer, description="A fixed replica count, or autoscaling bounds.")
     @action(detail=True, methods=["post"])
     def scale(self, request: Request, pk: str | None = None) -> Response:
+        deployment = self.get_object()  # a foreign id is a 404 before the body is read
         body = self._body(ScaleSerializer)
-        return self._answer(services.scale(self.get_object(), actor=request.user, **body))
+        return self._answer(services.scale(deployment, actor=request.user, **body))
 
     @_action(description="Scale to zero and hold no quota; the spec is kept.")
     @action(detail=True, methods=["post"])
@@ -236,15 +235,16 @@ class DeploymentViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     @_action(RollbackSerializer, description="Return the spec to an earlier revision.")
     @action(detail=True, methods=["post"])
     def rollback(self, request: Request, pk: str | None = None) -> Response:
-        body = self._body(RollbackSerializer)
         deployment = self.get_object()
+        body = self._body(RollbackSerializer)
         return self._answer(services.rollback(deployment, body["revision"], actor=request.user))
 
     @_action(CanarySerializer, description="Send a weight (0-100%) of traffic to a version.")
     @action(detail=True, methods=["post"])
     def canary(self, request: Request, pk: str | None = None) -> Response:
+        deployment = self.get_object()
         body = self._body(CanarySerializer)
-        return self._answer(services.set_canary(self.get_object(), actor=request.user, **body))
+        return self._answer(services.set_canary(deployment, actor=request.user, **body))
 
     @_action(description="Make the canary version the stable one.")
     @action(detail=True, methods=["post"])

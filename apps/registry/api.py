@@ -29,8 +29,9 @@ class ModelSerializer(serializers.ModelSerializer):
 
 
 class ModelUpdateSerializer(ModelSerializer):
-    class Meta(ModelSerializer.Meta):
-        read_only_fields = ["id", "team", "created_at"]
+    """A model stays in its team."""
+
+    team = serializers.PrimaryKeyRelatedField(read_only=True)
 
 
 class ModelViewSet(

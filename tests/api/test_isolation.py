@@ -1,0 +1,297 @@
+"""The cross-tenant matrix: every endpoint and method, for every kind of caller.
+
+Owner (team admin), a teammate with the viewer role, an outsider (admin of
+another team), anonymous, and invalid, expired and revoked tokens. Outsiders
+get 404 for the team's objects and never see them in lists; viewers read but
+may not write; unauthenticated callers get 401. Nobody but the owner changes a
+single row.
+"""
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from apps.accounts.models import ApiToken, Membership
+from apps.accounts.services import create_token, revoke_token
+from apps.deployments import services
+from apps.deployments.models import Deployment, Event, Revision
+from apps.registry.models import Model, ModelVersion
+from tests import factories
+
+# Names that appear only in the victim team's records: an outsider's answer never has them.
+MARKERS = ("nlp", "secret-chat", "secret-model")
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+
+    def path(self, template: str) -> str:
+        return "/api/v1/" + template.format(**self.ids)
+
+
+@pytest.fixture
+def world(owner, deployer, teammate, outsider, team, environment) -> World:
+    model = factories.ModelFactory(team=team, name="secret-model")
+    stable = factories.ModelVersionFactory(model=model, version="v1")
+    canary = factories.ModelVersionFactory(model=model, version="v2")
+    deployment = services.create_deployment(
+        actor=deployer, team=team, environment=environment, name="secret-chat", model_version=stable
+    )
+    services.set_canary(deployment, actor=deployer, version=canary, weight=10)
+    victim_token = create_token(actor=None, user=owner, name="victim").token
+    return World(
+        ids={
+            "team": team.pk,
+            "environment": environment.pk,
+            "model": model.pk,
+            "version": stable.pk,
+            "canary": canary.pk,
+            "deployment": deployment.pk,
+            "event": Event.objects.filter(deployment=deployment).first().pk,
+            "member": Membership.objects.get(user=deployer).pk,
+            "token": victim_token.pk,
+        }
+    )
+
+
+# (method, path, body): body values in {braces} are filled from the world's ids.
+ENDPOINTS = [
+    ("get", "teams/", None),
+    ("get", "teams/{team}/", None),
+    ("get", "teams/{team}/quota/", None),
+    ("get", "teams/{team}/members/", None),
+    ("get", "teams/{team}/members/{member}/", None),
+    ("post", "teams/{team}/members/", {"username": "theo", "role": "admin"}),
+    ("patch", "teams/{team}/members/{member}/", {"role": "viewer"}),
+    ("delete", "teams/{team}/members/{member}/", None),
+    ("get", "tokens/", None),
+    ("get", "tokens/{token}/", None),
+    ("post", "tokens/", {"name": "new"}),
+    ("delete", "tokens/{token}/", None),
+    ("get", "environments/", None),
+    ("get", "environments/{environment}/", None),
+    ("get", "models/", None),
+    ("get", "models/{model}/", None),
+    ("post", "models/", {"team": "{team}", "name": "another"}),
+    ("patch", "models/{model}/", {"description": "changed"}),
+    ("put", "models/{model}/", {"name": "secret-model", "description": "changed"}),
+    ("get", "models/{model}/versions/", None),
+    ("get", "models/{model}/versions/{version}/", None),
+    ("post", "models/{model}/versions/", {"version": "v9", "artifact_uri": "s3://b/m/"}),
+    ("patch", "models/{model}/versions/{version}/", {"description": "changed"}),
+    ("get", "deployments/", None),
+    ("get", "deployments/{deployment}/", None),
+    (
+        "post",
+        "deployments/",
+        {
+            "team": "{team}",
+            "environment": "{environment}",
+            "name": "another",
+            "model_version": "{version}",
+        },
+    ),
+    ("patch", "deployments/{deployment}/", {"replicas": 2}),
+    ("put", "deployments/{deployment}/", {"model_version": "{version}", "replicas": 2}),
+    ("delete", "deployments/{deployment}/", None),
+    ("post", "deployments/{deployment}/scale/", {"replicas": 2}),
+    ("post", "deployments/{deployment}/stop/", None),
+    ("post", "deployments/{deployment}/start/", None),
+    ("post", "deployments/{deployment}/rollback/", {"revision": 1}),
+    ("post", "deployments/{deployment}/canary/", {"version": "{canary}", "weight": 20}),
+    ("post", "deployments/{deployment}/promote/", None),
+    ("post", "deployments/{deployment}/abort/", None),
+    ("get", "deployments/{deployment}/revisions/", None),
+    ("get", "deployments/{deployment}/revisions/1/", None),
+    ("get", "deployments/{deployment}/events/", None),
+    ("get", "events/", None),
+    ("get", "events/{event}/", None),
+]
+IDS = [f"{method} {path}" for method, path, _ in ENDPOINTS]
+
+OWNER_STATUS = {
+    "post teams/{team}/members/": 400,  # theo is already a member: refused, by name
+    "post tokens/": 403,  # tokens never mint tokens
+    "post models/": 201,
+    "post models/{model}/versions/": 201,
+    "post deployments/": 201,
+    "delete deployments/{deployment}/": 202,
+    "delete teams/{team}/members/{member}/": 204,
+    "delete tokens/{token}/": 204,
+}
+# Tokens are personal: another user's token is absent, whatever their role.
+PERSONAL = {"get tokens/{token}/", "delete tokens/{token}/"}
+# Lists and creates at the top level exist for everyone; the rest are the team's objects.
+TOP_LEVEL = {
+    "get teams/",
+    "get tokens/",
+    "get environments/",
+    "get models/",
+    "get deployments/",
+    "get events/",
+    "post tokens/",
+    "post models/",
+    "post deployments/",
+}
+
+
+def fill(world: World, body):
+    if body is None:
+        return None
+    return {
+        key: world.ids[value[1:-1]] if isinstance(value, str) and value.startswith("{") else value
+        for key, value in body.items()
+    }
+
+
+def call(client, world: World, method: str, path: str, body):
+    return getattr(client, method)(world.path(path), fill(world, body), format="json")
+
+
+def snapshot() -> dict:
+    """Every row a request could change (token use times aside)."""
+    tables = [Deployment, Revision, Event, Model, ModelVersion, Membership]
+    rows = {t.__name__: list(t.objects.order_by("pk").values()) for t in tables}
+    rows["ApiToken"] = list(ApiToken.objects.order_by("pk").values("pk", "revoked_at", "name"))
+    return rows
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=IDS)
+def test_the_owner_may_do_everything(api, owner, world, method, path, body):
+    response = call(api(owner), world, method, path, body)
+    key = f"{method} {path}"
+    expected = OWNER_STATUS.get(key, 200)
+    assert response.status_code == expected, response.content
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=IDS)
+def test_a_viewer_reads_and_changes_nothing(api, teammate, world, method, path, body):
+    key = f"{method} {path}"
+    client = api(teammate)
+    before = snapshot()
+    response = call(client, world, method, path, body)
+    if key in PERSONAL:
+        expected = 404
+    elif key == "post models/" or key == "post deployments/":
+        expected = 403  # a team they see, a role they lack
+    elif method == "get":
+        expected = 200
+    else:
+        expected = 403
+    assert response.status_code == expected, response.content
+    assert snapshot() == before
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=IDS)
+def test_an_outsider_neither_sees_nor_changes_another_teams_records(
+    api, outsider, world, method, path, body
+):
+    key = f"{method} {path}"
+    client = api(outsider)
+    before = snapshot()
+    response = call(client, world, method, path, body)
+    if key in ("post models/", "post deployments/"):
+        # The team (and its environment and version) are unknown to them: a field error.
+        assert response.status_code == 400, response.content
+        assert "team" in response.json()["fields"]
+        assert "There is no team with id" in response.json()["fields"]["team"][0]
+    elif key == "post tokens/":
+        assert response.status_code == 403
+    elif key in TOP_LEVEL:
+        assert response.status_code == 200, response.content
+    else:
+        assert response.status_code == 404, response.content
+        assert response.json()["error"] == "not_found"
+    text = response.content.decode()
+    assert not [marker for marker in MARKERS if marker in text]
+    assert snapshot() == before
+
+
+@pytest.fixture
+def bad_tokens(owner):
+    expired = create_token(actor=None, user=owner, name="old", expires_in_days=1)
+    ApiToken.objects.filter(pk=expired.token.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
+    revoked = create_token(actor=None, user=owner, name="gone")
+    revoke_token(revoked.token, actor=owner)
+    return {
+        "anonymous": None,
+        "invalid": "gnt_this-is-not-a-token",
+        "malformed": "not even the shape",
+        "expired": expired.plain,
+        "revoked": revoked.plain,
+    }
+
+
+@pytest.mark.parametrize("caller", ["anonymous", "invalid", "malformed", "expired", "revoked"])
+@pytest.mark.parametrize(("method", "path", "body"), ENDPOINTS, ids=IDS)
+def test_unauthenticated_callers_get_401_and_change_nothing(
+    api, world, bad_tokens, caller, method, path, body
+):
+    client = api(token=bad_tokens[caller])
+    before = snapshot()
+    response = call(client, world, method, path, body)
+    assert response.status_code == 401, response.content
+    assert response.json()["error"] in ("not_authenticated", "authentication_failed")
+    assert response.headers["WWW-Authenticate"] == 'Bearer realm="gantry"'
+    assert snapshot() == before
+
+
+def test_an_outsider_cannot_deploy_into_an_environment_their_team_may_not_use(
+    api, outsider, other_team, world
+):
+    own_version = factories.ModelVersionFactory(model__team=other_team)
+    response = api(outsider).post(
+        "/api/v1/deployments/",
+        {
+            "team": other_team.pk,
+            "environment": world.ids["environment"],
+            "name": "sneaky",
+            "model_version": own_version.pk,
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["environment"] == [
+        f"There is no environment with id {world.ids['environment']} that you may use here."
+    ]
+
+
+def test_a_team_may_not_deploy_an_environment_only_another_of_its_users_teams_may_use(
+    api, owner, team, other_team, world
+):
+    # owner also belongs to other_team, whose environment nlp may not use.
+    factories.member(other_team, "deployer", username="olivia")
+    elsewhere = factories.EnvironmentFactory(name="production", namespace="prod")
+    elsewhere.teams.add(other_team)
+    response = api(owner).post(
+        "/api/v1/deployments/",
+        {
+            "team": team.pk,
+            "environment": elsewhere.pk,
+            "name": "x",
+            "model_version": world.ids["version"],
+        },
+        format="json",
+    )
+    assert response.status_code == 400
+    assert (
+        "may not deploy to environment 'production'" in response.json()["fields"]["environment"][0]
+    )
+
+
+def test_a_canary_from_another_teams_model_is_refused(api, owner, world, other_team):
+    foreign = factories.ModelVersionFactory(model__team=other_team)
+    response = api(owner).post(
+        world.path("deployments/{deployment}/canary/"),
+        {"version": foreign.pk, "weight": 10},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json()["fields"]["version"] == [
+        f"There is no model version with id {foreign.pk} that you may use here."
+    ]
