@@ -50,7 +50,9 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     if isinstance(exc, DjangoValidationError):
         fields, general = _django_messages(exc)
         # Quota refusals are valid requests the team's current usage cannot admit.
-        quota = any(e.code == "quota_exceeded" for e in exc.error_list) if not fields else False
+        quota = not hasattr(exc, "error_dict") and any(
+            e.code == "quota_exceeded" for e in exc.error_list
+        )
         code, status_code = ("quota_exceeded", 409) if quota else ("invalid", 400)
         return _respond(status_code, code, _summary(general, fields), fields)
     if isinstance(exc, exceptions.ValidationError):

@@ -47,7 +47,7 @@ class ConditionSerializer(serializers.Serializer):
     status = serializers.CharField(required=False, help_text="'True', 'False' or 'Unknown'.")
     reason = serializers.CharField(required=False, allow_blank=True)
     message = serializers.CharField(required=False, allow_blank=True)
-    last_transition_time = serializers.CharField(required=False, allow_null=True)
+    last_transition_time = serializers.CharField(required=False)
 
 
 class StatusSerializer(serializers.Serializer):

@@ -64,6 +64,8 @@ def create_deployment(
         created_by=user_or_none(actor),
         **spec,
     )
+    if Deployment.objects.filter(environment=environment, name=name).exists():
+        raise _name_taken(deployment)
     deployment.full_clean()
     with transaction.atomic():
         quotas.admit(
@@ -79,6 +81,7 @@ def create_deployment(
             team=team,
             deployment=deployment,
         )
+        _reconcile_after_commit(deployment.pk)
     return deployment
 
 
@@ -122,6 +125,7 @@ def update_deployment(
             team=locked.team,
             deployment=locked,
         )
+        _reconcile_after_commit(locked.pk)
     return locked
 
 
@@ -293,13 +297,29 @@ def _insert(deployment: Deployment) -> None:
         if Deployment.objects.filter(
             environment=deployment.environment, name=deployment.name
         ).exists():
-            raise ValidationError(
-                {
-                    "name": f"A deployment named '{deployment.name}' already exists in "
-                    f"environment '{deployment.environment.name}'; choose another name."
-                }
-            ) from None
+            raise _name_taken(deployment) from None
         raise
+
+
+def _name_taken(deployment: Deployment) -> ValidationError:
+    return ValidationError(
+        {
+            "name": f"A deployment named '{deployment.name}' already exists in "
+            f"environment '{deployment.environment.name}'; choose another name."
+        }
+    )
+
+
+def _reconcile_after_commit(deployment_id: int) -> None:
+    """Queue the reconcile once the change is committed (never for a rolled-back one)."""
+
+    def enqueue() -> None:
+        # Imported here: the tasks import the reconciler, which calls these services.
+        from apps.deployments.tasks import enqueue_reconcile
+
+        enqueue_reconcile(deployment_id)
+
+    transaction.on_commit(enqueue)
 
 
 def _record_revision(deployment: Deployment, actor: Any, reason: str) -> Revision:
