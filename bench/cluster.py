@@ -19,7 +19,6 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 SCRIPTS = ROOT / "scripts" / "cluster"
-STATE = Path(os.environ.get("GANTRY_CLUSTER_STATE", ROOT / ".gantry" / "cluster"))
 COMPONENTS = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]
 REST_S = 15.0
 

@@ -22,6 +22,9 @@ export CGO_ENABLED=0
 export GOFLAGS=-buildvcs=false
 
 START=$(date +%s)
+CHILD=   # the go command running now, stopped with us
+trap '[[ -n "$CHILD" ]] && kill "$CHILD" 2>/dev/null; exit 130' INT
+trap '[[ -n "$CHILD" ]] && kill "$CHILD" 2>/dev/null; exit 143' TERM
 log() { printf '[build %4ds] %s\n' "$(( $(date +%s) - START ))" "$*"; }
 die() { printf 'build.sh: %s\n' "$*" >&2; exit 1; }
 
@@ -61,6 +64,7 @@ run_logged() {
     local logfile="$1" label="$2"; shift 2
     "$@" >"$logfile" 2>&1 &
     local pid=$! rc=0 ticks=0
+    CHILD=$pid
     while kill -0 "$pid" 2>/dev/null; do
         sleep 1
         ticks=$((ticks + 1))
@@ -69,6 +73,7 @@ run_logged() {
         fi
     done
     wait "$pid" || rc=$?
+    CHILD=
     if (( rc != 0 )); then
         tail -n 40 "$logfile" >&2
         die "$label failed (exit $rc); full log: $logfile"
@@ -166,7 +171,7 @@ build_kube-state-metrics() {
     mkdir -p "$out"
     (cd "$wrap" && run_logged "$tmp/build.log" "go build kube-state-metrics" \
         go build -mod=mod -v -trimpath \
-        -ldflags "-s -w -X $p.Version=${v#v} -X $p.Branch=release -X $p.BuildUser=gantry" \
+        -ldflags "-s -w -X $p.Version=${v#v} -X $p.Branch=release -X $p.BuildUser=gantry -X $p.BuildDate=$(date -u +%Y%m%d-%H:%M:%S)" \
         -o "$out/kube-state-metrics" k8s.io/kube-state-metrics/v2)
 }
 
@@ -186,6 +191,9 @@ build_component() {
         exec {lock}>&-
         return
     fi
+    # we hold the lock, so any temporary build directory of this component is a
+    # leftover of a build that was killed
+    rm -rf "$CACHE/.tmp-$(basename "$dir")-"*
     t0=$(date +%s)
     tmp="$(mktemp -d "$CACHE/.tmp-$(basename "$dir")-XXXXXX")"
     # shellcheck disable=SC2064

@@ -160,6 +160,8 @@ held = []
 
 def bind(port: int) -> int:
     s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    # as the servers do: a port whose old connections linger in TIME_WAIT is free
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
         s.bind(("127.0.0.1", port))
     except OSError:

@@ -30,8 +30,17 @@ def wait_for(
         if done(value):
             return value
         if time.monotonic() > deadline:
-            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; last seen: {value}")
+            pytest.fail(
+                f"timed out after {timeout:.0f} s waiting for {what}; last seen: {_brief(value)}"
+            )
         time.sleep(interval)
+
+
+def _brief(value: object) -> str:
+    """An API object's status (its metadata and spec are rarely the news), shortened."""
+    shown = getattr(value, "status", None) or value
+    text = str(shown)
+    return text if len(text) <= 3000 else text[:3000] + " ..."
 
 
 def container(
