@@ -96,7 +96,8 @@ build_kubernetes() {
     local v="$KUBERNETES_VERSION" minor major
     major="$(echo "${v#v}" | cut -d. -f1)"
     minor="$(echo "${v#v}" | cut -d. -f2)"
-    local staging="v0.${minor}.$(echo "${v#v}" | cut -d. -f3)"
+    local staging
+    staging="v0.${minor}.$(echo "${v#v}" | cut -d. -f3)"
     new_wrapper "$wrap"
     log "kubernetes $v: resolving k8s.io/kubernetes and its staging modules"
     # k8s.io/kubernetes replaces its staging modules (k8s.io/api, ...) with

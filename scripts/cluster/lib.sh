@@ -1,3 +1,4 @@
+# shellcheck shell=bash disable=SC2034
 # Shared by up.sh, down.sh and component.sh (sourced, not run).
 # The local cluster lives in $STATE (.gantry/cluster/ under the repo root):
 #   pki/          CA, serving and client certificates, service-account keys
@@ -64,11 +65,11 @@ start_component() {
 
 # stop_component NAME: SIGTERM, then SIGKILL after 10 s
 stop_component() {
-    local name="$1" pid i
+    local name="$1" pid
     pid="$(pid_of "$name")"
     if [[ -n "$pid" ]]; then
         kill -TERM "$pid" 2>/dev/null || true
-        for i in $(seq 1 100); do
+        for _ in $(seq 1 100); do
             [[ -d "/proc/$pid" ]] || break
             # a zombie counts as gone
             [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && break

@@ -272,6 +272,7 @@ launcher() {  # launcher NAME ARGS... : run/NAME.sh writes its pid and execs the
         echo '#!/usr/bin/env bash'
         echo "# written by scripts/cluster/up.sh; start with scripts/cluster/component.sh start $name"
         # close descriptors inherited from whoever started us (a lock, a pipe)
+        # shellcheck disable=SC2016
         echo 'for fd in $(ls /proc/$$/fd); do case $fd in 0|1|2|255) ;; *) eval "exec $fd>&-" ;; esac; done'
         echo "echo \$\$ > $(printf %q "$STATE/pids/$name.pid")"
         printf 'exec %q' "$bin"
