@@ -10,7 +10,7 @@ import pytest
 from apps.accounts.choices import Role
 from tests import factories
 
-pytest_plugins: list[str] = ["tests.fixtures.prometheus"]
+pytest_plugins: list[str] = ["tests.fixtures.prometheus", "tests.fixtures.kube"]
 
 
 @pytest.fixture(autouse=True, scope="session")
