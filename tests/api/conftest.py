@@ -1,6 +1,17 @@
 """API test helpers: a client per actor, authenticated by a real personal token."""
 
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import quote
+
 import pytest
+import requests
+from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -50,3 +61,63 @@ def deployment(deployer, team, environment, model_version):
 @pytest.fixture
 def canary_version(model_version):
     return factories.ModelVersionFactory(model=model_version.model, version="v2")
+
+
+@pytest.fixture(scope="module")
+def gunicorn_url(django_db_setup, django_db_blocker) -> Iterator[str]:
+    """Gantry served by gunicorn (as in production) on the test database.
+
+    Django's own live server accepts only 10 pending connections, too few for a
+    burst of 50. Tests that use this need `transactional_db` so the server sees
+    their rows. The server stops at the module's end, before the test database
+    is dropped.
+    """
+    db = settings.DATABASES["default"]
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    env = {
+        **os.environ,
+        "DATABASE_URL": f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "GANTRY_API_THROTTLE_RATE": "1000000/min",
+    }
+    port = _free_port()
+    server = subprocess.Popen(
+        [
+            str(Path(sys.executable).with_name("gunicorn")),
+            "controlplane.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            "--workers=2",
+            "--threads=8",
+            "--worker-class=gthread",
+            "--log-level=warning",
+        ],
+        cwd=settings.BASE_DIR,
+        env=env,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            # The first answer imports the whole app, so allow it a while.
+            if requests.get(f"{url}/healthz", timeout=10).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer at {url} within {seconds} s")
