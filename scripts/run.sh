@@ -37,6 +37,20 @@ say "database"
 .venv/bin/python manage.py collectstatic --noinput -v0
 credentials=$(.venv/bin/python manage.py seed_demo --kubeconfig "$demo_kubeconfig")
 
+# --- dashboards (apps/monitoring) -----------------------------------------------------
+# Unless PROMETHEUS_URL is set: a private Prometheus (Debian's package) under
+# .gantry/metrics/, scraping kube-state-metrics (built from the Go module proxy,
+# watching the demo cluster) and scripts/demo/loadgen.py, a DEMO-ONLY exporter of
+# invented GPU and latency series for the demo deployments' pods. Stopped by stop_all.
+demo_metrics=""
+if [ -z "${PROMETHEUS_URL:-}" ]; then
+  say "starting Prometheus, kube-state-metrics and the demo metrics"
+  PROMETHEUS_URL=$(bash scripts/demo/metrics.sh start "$GANTRY_STATE/metrics" "$demo_kubeconfig")
+  export PROMETHEUS_URL
+  demo_metrics=1
+fi
+# --- end of dashboards ----------------------------------------------------------------
+
 port="${GANTRY_PORT:-8000}"
 if ! python3 -c "import socket,sys; s=socket.socket(); s.bind(('127.0.0.1',$port))" 2>/dev/null; then
   port=$(free_port)
@@ -48,6 +62,7 @@ stop_all() {
   say "stopping"
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
+  if [ -n "$demo_metrics" ]; then bash scripts/demo/metrics.sh stop "$GANTRY_STATE/metrics" || true; fi  # dashboards
   [ -z "${GANTRY_KEEP_CLUSTER:-}" ] && [ -z "${GANTRY_KUBECONFIG:-}" ] && bash scripts/cluster/down.sh || true
 }
 trap stop_all INT TERM EXIT
@@ -69,6 +84,7 @@ cat <<MSG
   Gantry is running at http://127.0.0.1:$port/  (admin: http://127.0.0.1:$port/admin/)
   $credentials
   Kubeconfig of the demo cluster: $demo_kubeconfig
+  Prometheus: $PROMETHEUS_URL   Dashboards: http://127.0.0.1:$port/fleet/
   Logs: $logs/   Stop with Ctrl-C.
 
 MSG

@@ -29,8 +29,9 @@ from apps.monitoring.prometheus import Answer, RangeError, Scope, Series, Window
 
 __all__ = ["RangeError", "deployment_dashboard", "fleet_dashboard", "visible_deployments"]
 
-# The fleet heatmap has a row per deployment: fewer columns keep 500 rows light to send.
-FLEET_MAX_POINTS = 120
+# The fleet heatmap has a row per deployment: 60 columns (a minute apart over an hour)
+# show the shape of a day or a week, and keep 500 rows light to query, build and send.
+FLEET_MAX_POINTS = 60
 TOP_N = 10
 # A deployment whose p95 is this many times the fleet's median p95 is an outlier.
 OUTLIER_FACTOR = 2.0
@@ -413,7 +414,6 @@ def _fleet_gpu_util(ctx: _FleetContext) -> Panel:
         present = [v for v in values if v is not None]
         if present:
             rows.append((statistics.fmean(present), charts.Row(known.label, values)))
-            panel.lines.append(_line_data(known.label, s))
     rows.sort(key=lambda item: (-item[0], item[1].label))
     if not panel.error or rows:
         panel.figure = charts.heatmap(
@@ -441,7 +441,6 @@ def _fleet_top_consumers(ctx: _FleetContext) -> Panel:
             gpus[known.key] = (known, value)
         elif s.labels.get("stat") == "mean":
             busy[known.key] = value
-        panel.lines.append(_line_data(f"{known.label} {s.labels.get('stat', '')}", s))
     top = sorted(gpus.values(), key=lambda kv: (-kv[1], -busy.get(kv[0].key, 0), kv[0].label))
     items = [
         charts.Bar(
@@ -474,7 +473,6 @@ def _fleet_quota(ctx: _FleetContext) -> Panel:
         team = team_of.get(s.labels.get("namespace", ""))
         if team is not None and s.last is not None:
             allocated[team] = allocated.get(team, 0) + s.last
-            panel.lines.append(_line_data(s.labels.get("namespace", ""), s))
     items, limits = [], []
     for team in ctx.teams:
         quota = getattr(team, "quota", None)
@@ -512,7 +510,6 @@ def _fleet_latency(ctx: _FleetContext) -> Panel:
     for known, s in ctx.of_known(series):
         if s.last is not None:
             p95[known.key] = (known, s.last)
-            panel.lines.append(_line_data(known.label, s))
     median = statistics.median(v for _, v in p95.values()) if p95 else 0.0
     ranked = sorted(p95.values(), key=lambda kv: (-kv[1], kv[0].label))[:TOP_N]
     items = [
