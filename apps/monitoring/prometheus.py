@@ -245,6 +245,12 @@ def _run(url: str, query: str, timeout: float, win: Window | None, at: float | N
         raise PrometheusError(
             f"Prometheus at {url} cannot be reached: {reason}.", down=True
         ) from None
+    except requests.JSONDecodeError:  # a RequestException too: something else is at that URL
+        raise PrometheusError(
+            f"The server at {url} did not answer like Prometheus (not JSON); "
+            "is the Prometheus URL right?",
+            down=True,
+        ) from None
     except requests.RequestException as exc:
         raise PrometheusError(f"Prometheus at {url} failed: {exc}.", down=True) from None
     except PrometheusApiClientException as exc:
@@ -257,9 +263,9 @@ def _run(url: str, query: str, timeout: float, win: Window | None, at: float | N
         raise PrometheusError(
             f"Prometheus at {url} answered HTTP {status}: {message}", down=status >= 500
         ) from None
-    except ValueError as exc:  # not JSON: something else listens at that URL
+    except (ValueError, KeyError, TypeError) as exc:  # something else listens at that URL
         raise PrometheusError(
-            f"The server at {url} did not answer like Prometheus ({exc}).", down=True
+            f"The server at {url} did not answer like Prometheus ({exc!r}).", down=True
         ) from None
     finally:
         client.close()
@@ -341,7 +347,13 @@ def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer
     if cached is not None:
         return Answer(series=cached["series"], error=cached["error"], query=query)
     try:
-        series = _to_series(_run(url, query, timeout, win, at), instant=win is None)
+        result = _run(url, query, timeout, win, at)
+        try:
+            series = _to_series(result, instant=win is None)
+        except (ValueError, KeyError, TypeError, AttributeError) as exc:
+            raise PrometheusError(
+                f"The server at {url} did not answer like Prometheus ({exc!r}).", down=True
+            ) from None
         error = ""
     except PrometheusError as exc:
         log.warning("dashboard query failed: %s", exc.message)

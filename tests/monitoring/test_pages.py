@@ -177,3 +177,55 @@ def test_the_api_reports_prometheus_problems_per_panel_with_200(client, owner, l
     client.force_login(owner)
     body = client.get(f"/api/v1/deployments/{llama.pk}/metrics/").json()
     assert all("cannot be reached" in p["error"] for p in body["panels"])
+
+
+class NotPrometheus:
+    """Some other web server at the configured URL: a misconfigured PROMETHEUS_URL."""
+
+    def __init__(self) -> None:
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                body = b"<html><body>Grafana login</body></html>"
+                self.send_response(200)
+                self.send_header("Content-Type", "text/html")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args: object) -> None:
+                return
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def test_a_url_that_is_not_prometheus_is_reported_in_place(client, owner, llama):
+    other = NotPrometheus()
+    try:
+        Cluster.objects.update(prometheus_url=other.url)
+        client.force_login(owner)
+        response = client.get(f"/deployments/{llama.pk}/")
+    finally:
+        other.close()
+    assert response.status_code == 200
+    assert f"The server at {other.url} did not answer like Prometheus" in response.content.decode()
+
+
+@pytest.mark.prometheus
+def test_a_template_prometheus_rejects_is_reported_in_its_panel(client, owner, llama, prometheus):
+    # Written around the model's validation, as a direct database edit would be.
+    Cluster.objects.update(prometheus_url=prometheus.url, promql={"requests": "sum(rate(x[5m])"})
+    client.force_login(owner)
+    response = client.get(f"/deployments/{llama.pk}/")
+    assert response.status_code == 200
+    text = response.content.decode()
+    assert f"Prometheus at {prometheus.url} rejected the query:" in text
+    assert "parse error" in text
+    assert text.count("rejected the query") == 1  # the other panels are fine
