@@ -4,6 +4,7 @@ Every variable is listed with its default in the README. Production refuses to
 start without a strong SECRET_KEY; local development (`make run`) needs nothing.
 """
 
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -208,6 +209,20 @@ GANTRY_PROMQL = {**DEFAULT_PROMQL, **load_overrides(env_str("GANTRY_PROMQL_FILE"
 # Empty means the embedded local cluster that `make run` starts (.gantry/cluster/kubeconfig).
 GANTRY_KUBECONFIG = env_str("GANTRY_KUBECONFIG", "")
 GANTRY_RESYNC_INTERVAL_S = env_int("GANTRY_RESYNC_INTERVAL_S", 30, minimum=1)
+# Labels this Gantry's objects (gantry.dev/installation) so that two installations, or
+# two test runs, sharing a cluster never take each other's objects for orphans.
+GANTRY_INSTALLATION = env_str("GANTRY_INSTALLATION", "default")
+if not re.fullmatch(r"[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?", GANTRY_INSTALLATION):
+    raise ImproperlyConfigured(
+        f"GANTRY_INSTALLATION={GANTRY_INSTALLATION!r} must be a lowercase DNS label, e.g. 'prod'."
+    )
+# A rollout without progress for this long is Degraded (ProgressDeadlineExceeded), and
+# rolled back to the last good revision when the deployment has auto-rollback on.
+GANTRY_PROGRESS_DEADLINE_S = env_int("GANTRY_PROGRESS_DEADLINE_S", 600, minimum=5)
+# Transient API errors (connection, 409, 429, 5xx) are retried this many times with
+# capped exponential backoff and jitter; after that the resync picks the record up.
+GANTRY_RECONCILE_MAX_RETRIES = env_int("GANTRY_RECONCILE_MAX_RETRIES", 8, minimum=0)
+GANTRY_RECONCILE_BACKOFF_CAP_S = env_int("GANTRY_RECONCILE_BACKOFF_CAP_S", 60, minimum=1)
 
 # Values of the nvidia.com/gpu.product node label that deployments may ask for.
 GANTRY_GPU_MODELS = env_list(

@@ -108,6 +108,14 @@ class Deployment(TimeStampedModel):
     available_replicas = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     last_synced_at = models.DateTimeField(null=True, blank=True)
+    # Also status, written by the reconciler: where auto-rollback returns to, what it may
+    # have created (so a crash between apply and cleanup leaves nothing unknown), and a
+    # fingerprint of the cluster's status, so resync spots changes without a write.
+    last_available_revision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The latest revision that became Available."
+    )
+    applied_objects = models.JSONField(default=list, blank=True)
+    status_digest = models.CharField(max_length=64, blank=True)
 
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

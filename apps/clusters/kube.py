@@ -1,0 +1,375 @@
+"""The one module that talks to Kubernetes. Plain data in, plain data out.
+
+Objects are dicts as the API serves them. Writes are server-side apply with the
+single field manager `gantry`; reads are GET and LIST with label selectors.
+Errors become `KubeError`s that say whether trying again may help (connection
+failures, 409, 429, 5xx) or not (400, 403, 422), with the API's own message.
+
+One client per cluster and process, built from the cluster's kubeconfig and
+context (or the in-cluster service account) on first use and reused; a
+kubeconfig file that changes on disk gets a new client.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import quote
+
+import urllib3
+from kubernetes import client as k8s
+from kubernetes import config as k8s_config
+from kubernetes.config.config_exception import ConfigException
+
+FIELD_MANAGER = "gantry"
+APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+# Connect fast so an unreachable cluster is noticed quickly; reads of a large fleet
+# (one LIST per kind) may take a while on a busy API server.
+CONNECT_TIMEOUT_S = 3.0
+READ_TIMEOUT_S = 30.0
+LIST_READ_TIMEOUT_S = 120.0
+# Worth trying again: conflicts on resourceVersion, rate limits, server trouble.
+TRANSIENT_STATUSES = {409, 429, 500, 502, 503, 504}
+
+
+@dataclass(frozen=True)
+class Kind:
+    prefix: str
+    plural: str
+    namespaced: bool = True
+
+
+KINDS: dict[str, Kind] = {
+    "Namespace": Kind("/api/v1", "namespaces", namespaced=False),
+    "Service": Kind("/api/v1", "services"),
+    "ResourceQuota": Kind("/api/v1", "resourcequotas"),
+    "LimitRange": Kind("/api/v1", "limitranges"),
+    "ServiceAccount": Kind("/api/v1", "serviceaccounts"),
+    "Pod": Kind("/api/v1", "pods"),
+    "Event": Kind("/api/v1", "events"),
+    "Deployment": Kind("/apis/apps/v1", "deployments"),
+    "ReplicaSet": Kind("/apis/apps/v1", "replicasets"),
+    "HorizontalPodAutoscaler": Kind("/apis/autoscaling/v2", "horizontalpodautoscalers"),
+    "PodDisruptionBudget": Kind("/apis/policy/v1", "poddisruptionbudgets"),
+}
+API_VERSIONS = {
+    "/api/v1": "v1",
+    "/apis/apps/v1": "apps/v1",
+    "/apis/autoscaling/v2": "autoscaling/v2",
+    "/apis/policy/v1": "policy/v1",
+}
+
+
+@dataclass(frozen=True)
+class ClusterRef:
+    """How to reach one cluster; credentials stay in the file, never in the database."""
+
+    name: str
+    in_cluster: bool = False
+    kubeconfig_path: str = ""
+    context: str = ""
+
+
+@dataclass(frozen=True)
+class Conflict:
+    """One field another field manager holds with a different value."""
+
+    manager: str
+    field: str
+
+
+@dataclass(eq=False)
+class KubeError(Exception):
+    """A failed API call. `transient` says whether the same call may succeed later."""
+
+    cluster: str
+    message: str
+    status: int | None = None
+    reason: str = ""
+    retry_after: float | None = None
+    transient: bool = False
+    conflicts: list[Conflict] = field(default_factory=list)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ClusterUnreachable(KubeError):
+    """No answer from the API server: connection refused, timed out, TLS failure."""
+
+
+class FieldConflict(KubeError):
+    """Server-side apply refused: another field manager owns fields Gantry sets."""
+
+
+class NotFound(KubeError):
+    """The object, or the namespace it would live in, does not exist."""
+
+
+def _api_message(body: bytes) -> tuple[str, str, float | None, list[Conflict]]:
+    """Message, reason, retryAfterSeconds and field conflicts from a Status body."""
+    try:
+        status = json.loads(body)
+    except ValueError:
+        return body.decode(errors="replace").strip()[:500], "", None, []
+    if not isinstance(status, dict):
+        return str(status)[:500], "", None, []
+    details = status.get("details") or {}
+    conflicts = []
+    for cause in details.get("causes") or []:
+        if cause.get("reason") == "FieldManagerConflict":
+            # message reads: conflict with "kubectl-set" using apps/v1
+            text = cause.get("message", "")
+            manager = text.split('"')[1] if text.count('"') >= 2 else text
+            conflicts.append(Conflict(manager=manager, field=cause.get("field", "")))
+    retry = details.get("retryAfterSeconds")
+    return (
+        status.get("message") or "",
+        status.get("reason") or "",
+        float(retry) if retry else None,
+        conflicts,
+    )
+
+
+def _retry_after(header: str | None, fallback: float | None) -> float | None:
+    if header:
+        try:
+            return max(0.0, float(header))
+        except ValueError:
+            pass  # an HTTP date; rare from kube-apiserver, and the backoff covers it
+    return fallback
+
+
+class Cluster:
+    """A connection to one cluster's API server."""
+
+    def __init__(self, ref: ClusterRef, api: k8s.ApiClient) -> None:
+        self.ref = ref
+        self._api = api
+
+    @property
+    def server(self) -> str:
+        return self._api.configuration.host
+
+    def close(self) -> None:
+        self._api.close()
+
+    # --- HTTP ---------------------------------------------------------------------------
+
+    def _request(
+        self,
+        method: str,
+        path: str,
+        *,
+        query: list[tuple[str, str]] | None = None,
+        body: str | None = None,
+        content_type: str | None = None,
+        read_timeout: float = READ_TIMEOUT_S,
+        accept: str = "application/json",
+    ) -> bytes:
+        headers = {"Accept": accept}
+        if content_type:
+            headers["Content-Type"] = content_type
+        method, url, headers, _, _ = self._api.param_serialize(
+            method, path, query_params=query, header_params=headers, auth_settings=["BearerToken"]
+        )
+        try:
+            response = self._api.call_api(
+                method,
+                url,
+                header_params=headers,
+                body=body,
+                _request_timeout=(CONNECT_TIMEOUT_S, read_timeout),
+            )
+            data = response.read()
+            response.response.release_conn()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise ClusterUnreachable(
+                cluster=self.ref.name,
+                message=f"Cannot reach cluster '{self.ref.name}' at {self.server}: "
+                f"{_short_cause(exc)}.",
+                transient=True,
+            ) from None
+        except k8s.ApiException as exc:  # raised for TLS failures, with status 0
+            raise ClusterUnreachable(
+                cluster=self.ref.name,
+                message=f"Cannot reach cluster '{self.ref.name}' at {self.server}: {exc.reason}.",
+                transient=True,
+            ) from None
+        if 200 <= response.status < 300:
+            return data
+        message, reason, retry, conflicts = _api_message(data)
+        message = message or f"{method} {path}: HTTP {response.status} {response.reason}"
+        error_class: type[KubeError] = KubeError
+        if response.status == 404:
+            error_class = NotFound
+        elif response.status == 409 and conflicts:
+            error_class = FieldConflict
+        raise error_class(
+            cluster=self.ref.name,
+            message=message,
+            status=response.status,
+            reason=reason,
+            retry_after=_retry_after(response.getheader("Retry-After"), retry),
+            # A field conflict will not go away by asking again.
+            transient=response.status in TRANSIENT_STATUSES and not conflicts,
+            conflicts=conflicts,
+        )
+
+    @staticmethod
+    def _path(kind: str, namespace: str = "", name: str = "") -> str:
+        spec = KINDS[kind]
+        path = spec.prefix
+        if spec.namespaced and namespace:
+            path += f"/namespaces/{quote(namespace)}"
+        path += f"/{spec.plural}"
+        if name:
+            path += f"/{quote(name)}"
+        return path
+
+    # --- verbs --------------------------------------------------------------------------
+
+    def apply(
+        self, obj: dict[str, Any], *, force: bool = False, field_manager: str = FIELD_MANAGER
+    ) -> dict[str, Any]:
+        """Server-side apply `obj` as field manager `gantry`; returns the object as stored.
+
+        Without `force`, a field another manager owns raises FieldConflict.
+        """
+        meta = obj["metadata"]
+        path = self._path(obj["kind"], meta.get("namespace", ""), meta["name"])
+        query = [("fieldManager", field_manager), ("force", "true" if force else "false")]
+        data = self._request(
+            "PATCH",
+            path,
+            query=query,
+            body=json.dumps(obj, separators=(",", ":")),
+            content_type=APPLY_CONTENT_TYPE,
+        )
+        return json.loads(data)
+
+    def get(self, kind: str, name: str, namespace: str = "") -> dict[str, Any] | None:
+        """The object, or None when it does not exist."""
+        try:
+            data = self._request("GET", self._path(kind, namespace, name))
+        except NotFound:
+            return None
+        return json.loads(data)
+
+    def list(
+        self,
+        kind: str,
+        *,
+        namespace: str = "",
+        labels: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> list[dict[str, Any]]:
+        """Every matching object, in one request (no paging: one LIST per kind)."""
+        query = []
+        if labels:
+            query.append(("labelSelector", ",".join(f"{k}={v}" for k, v in labels.items())))
+        if fields:
+            query.append(("fieldSelector", ",".join(f"{k}={v}" for k, v in fields.items())))
+        spec = KINDS[kind]
+        try:
+            data = self._request(
+                "GET",
+                self._path(kind, namespace),
+                query=query or None,
+                read_timeout=LIST_READ_TIMEOUT_S,
+            )
+        except NotFound:
+            return []  # the namespace does not exist, so nothing is in it
+        items = json.loads(data).get("items") or []
+        api_version = API_VERSIONS[spec.prefix]
+        for item in items:
+            # LIST leaves these out of each item; callers treat items like single objects.
+            item.setdefault("apiVersion", api_version)
+            item.setdefault("kind", kind)
+        return items
+
+    def delete(
+        self, kind: str, name: str, namespace: str = "", *, propagation: str = "Background"
+    ) -> bool:
+        """Ask for deletion; False when the object was already gone."""
+        try:
+            self._request(
+                "DELETE",
+                self._path(kind, namespace, name),
+                query=[("propagationPolicy", propagation)],
+            )
+        except NotFound:
+            return False
+        return True
+
+    def raw_get(self, path: str, accept: str = "text/plain") -> str:
+        """A non-resource path such as /metrics or /version, as text."""
+        return self._request("GET", path, accept=accept).decode()
+
+
+def _short_cause(exc: BaseException) -> str:
+    """The innermost reason of a urllib3 error ("Connection refused"), not its repr."""
+    reason = getattr(exc, "reason", None)
+    while isinstance(reason, BaseException) and getattr(reason, "reason", None):
+        reason = reason.reason
+    text = str(reason or exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    return text.split(": ", 1)[-1][:200]
+
+
+# --- clients, one per cluster and process -----------------------------------------------
+
+_clients: dict[tuple[ClusterRef, float], Cluster] = {}
+_clients_lock = threading.Lock()
+
+
+def _new_api_client(ref: ClusterRef) -> k8s.ApiClient:
+    configuration = k8s.Configuration()
+    if ref.in_cluster:
+        k8s_config.load_incluster_config(client_configuration=configuration)
+    else:
+        k8s_config.load_kube_config(
+            config_file=ref.kubeconfig_path,
+            context=ref.context or None,
+            client_configuration=configuration,
+            persist_config=False,
+        )
+    # Gantry retries with its own backoff (and says so on the record); urllib3's
+    # silent retries would only hide an unreachable cluster for longer.
+    configuration.retries = False
+    return k8s.ApiClient(configuration)
+
+
+def connect(ref: ClusterRef) -> Cluster:
+    """The client for `ref`, built on first use and reused while its kubeconfig is unchanged."""
+    try:
+        version = 0.0 if ref.in_cluster else os.stat(ref.kubeconfig_path).st_mtime
+    except OSError as exc:
+        raise ClusterUnreachable(
+            cluster=ref.name,
+            message=f"Cannot read the kubeconfig of cluster '{ref.name}' "
+            f"({ref.kubeconfig_path}): {exc.strerror}.",
+            transient=True,
+        ) from None
+    key = (ref, version)
+    with _clients_lock:
+        cluster = _clients.get(key)
+        if cluster is None:
+            try:
+                api = _new_api_client(ref)
+            except (ConfigException, OSError, ValueError) as exc:
+                raise ClusterUnreachable(
+                    cluster=ref.name,
+                    message=f"Cannot load the credentials of cluster '{ref.name}': {exc}.",
+                    transient=True,
+                ) from None
+            for old_key in [k for k in _clients if k[0] == ref]:
+                _clients.pop(old_key).close()
+            cluster = _clients[key] = Cluster(ref, api)
+    return cluster

@@ -1,0 +1,364 @@
+"""From what the cluster says (Deployment status, pods, their events) to conditions a
+person can act on. Pure: plain dicts in, an `Observation` out.
+
+Available means the spec you asked for is serving: every replica of the current
+generation updated and available, for the stable version and the canary. So a
+rollout in progress, or one that failed while the old pods still serve, is not
+Available, and Degraded says why in the cluster's own words (the scheduler's
+message, ImagePullBackOff, CrashLoopBackOff, OOMKilled, ProgressDeadlineExceeded).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from apps.deployments import manifests
+from apps.deployments.choices import ConditionType
+from apps.deployments.conditions import Status
+from apps.deployments.drift import status_digest
+
+PULL_ERRORS = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"}
+CONFIG_ERRORS = {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
+# Worst first: the reason shown when pods fail in different ways.
+SEVERITY = [
+    "Unschedulable",
+    "FailedCreate",
+    "ImagePullBackOff",
+    "CreateContainerError",
+    "OOMKilled",
+    "CrashLoopBackOff",
+    "NotReady",
+]
+# Problems that are failures now; a pod that is merely not ready yet may still become so.
+HARD_PROBLEMS = set(SEVERITY) - {"NotReady"}
+
+
+@dataclass(frozen=True)
+class Problem:
+    reason: str
+    message: str
+    pod: str = ""
+
+
+@dataclass
+class TrackStatus:
+    """One Kubernetes Deployment (stable or canary) as observed."""
+
+    track: str
+    name: str
+    version: str
+    desired: int = 0
+    total: int = 0
+    updated: int = 0
+    ready: int = 0
+    available: int = 0
+    exists: bool = False
+    current: bool = False  # the controller has seen the latest spec
+    deadline_exceeded: bool = False
+    deadline_message: str = ""
+    replica_failure: str = ""
+
+    @property
+    def complete(self) -> bool:
+        return (
+            self.exists
+            and self.current
+            and self.updated == self.desired
+            and self.available >= self.desired
+            and self.total == self.desired
+        )
+
+
+@dataclass
+class Observation:
+    tracks: list[TrackStatus]
+    conditions: dict[str, Status]
+    problem: Problem | None = None
+    digest: str = ""
+    ready: int = 0
+    updated: int = 0
+    available: int = 0
+    complete: bool = False
+    deadline_exceeded: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def settled(self) -> bool:
+        """Nothing will change without a new spec or a change in the cluster."""
+        return self.complete or self.deadline_exceeded
+
+
+def _condition(obj: dict[str, Any], type_: str) -> dict[str, Any]:
+    for cond in (obj.get("status") or {}).get("conditions") or []:
+        if cond.get("type") == type_:
+            return cond
+    return {}
+
+
+def track_status(
+    spec: manifests.DeploymentSpec, track: str, live: dict[str, Any] | None
+) -> TrackStatus:
+    version = spec.canary if track == manifests.CANARY and spec.canary else spec.stable
+    name = spec.canary_name if track == manifests.CANARY else spec.name
+    result = TrackStatus(track=track, name=name, version=version.version)
+    if live is None:
+        return result
+    status = live.get("status") or {}
+    progressing = _condition(live, "Progressing")
+    failure = _condition(live, "ReplicaFailure")
+    result.exists = True
+    result.desired = (live.get("spec") or {}).get("replicas", 1)
+    result.total = status.get("replicas", 0)
+    result.updated = status.get("updatedReplicas", 0)
+    result.ready = status.get("readyReplicas", 0)
+    result.available = status.get("availableReplicas", 0)
+    result.current = status.get("observedGeneration", 0) >= live["metadata"].get("generation", 1)
+    result.deadline_exceeded = (
+        result.current and progressing.get("reason") == "ProgressDeadlineExceeded"
+    )
+    result.deadline_message = progressing.get("message", "")
+    if failure.get("status") == "True":
+        result.replica_failure = failure.get("message", "")
+    return result
+
+
+def _limit(pod: dict[str, Any], container: str, resource: str) -> str:
+    for c in (pod.get("spec") or {}).get("containers") or []:
+        if c.get("name") == container:
+            return ((c.get("resources") or {}).get("limits") or {}).get(resource, "")
+    return ""
+
+
+def pod_problem(pod: dict[str, Any], warning: str = "") -> Problem | None:
+    """What keeps one pod from serving, in words; None when nothing is wrong (yet)."""
+    name = pod["metadata"]["name"]
+    status = pod.get("status") or {}
+    for cond in status.get("conditions") or []:
+        if (
+            cond.get("type") == "PodScheduled"
+            and cond.get("status") == "False"
+            and cond.get("reason") == "Unschedulable"
+        ):
+            return Problem(
+                "Unschedulable", f"Pod {name} cannot be scheduled: {cond.get('message')}", name
+            )
+    for cs in status.get("containerStatuses") or []:
+        container = cs.get("name", "")
+        waiting = (cs.get("state") or {}).get("waiting") or {}
+        terminated = (cs.get("state") or {}).get("terminated") or {}
+        last = (cs.get("lastState") or {}).get("terminated") or {}
+        restarts = cs.get("restartCount", 0)
+        reason = waiting.get("reason", "")
+        if reason in PULL_ERRORS:
+            return Problem(
+                "ImagePullBackOff",
+                f"Cannot pull image {cs.get('image')} for pod {name}: "
+                f"{waiting.get('message') or reason}",
+                name,
+            )
+        if reason in CONFIG_ERRORS:
+            return Problem(
+                "CreateContainerError",
+                f"Container {container} of pod {name} cannot start: {waiting.get('message')}",
+                name,
+            )
+        if "OOMKilled" in (last.get("reason"), terminated.get("reason")):
+            limit = _limit(pod, container, "memory")
+            return Problem(
+                "OOMKilled",
+                f"Container {container} of pod {name} ran out of memory and was killed "
+                f"(OOMKilled, exit code 137) with a memory limit of {limit or 'none'}; "
+                f"it has restarted {_times(restarts)}. Give it more memory.",
+                name,
+            )
+        if reason == "CrashLoopBackOff":
+            code = last.get("exitCode")
+            exited = f" with exit code {code} ({last.get('reason', 'Error')})" if code else ""
+            return Problem(
+                "CrashLoopBackOff",
+                f"Container {container} of pod {name} keeps crashing: it exited{exited} and "
+                f"has restarted {_times(restarts)}; see its logs.",
+                name,
+            )
+    if status.get("phase") == "Running" and _condition(pod, "Ready").get("status") != "True":
+        detail = warning or "its readiness probe has not passed yet"
+        return Problem("NotReady", f"Pod {name} is running but not ready: {detail}", name)
+    return None
+
+
+def needs_pods(tracks: list[TrackStatus]) -> bool:
+    """Pods are read only when the Deployments' counts say something is not right."""
+    return not all(t.complete for t in tracks)
+
+
+def observe(
+    spec: manifests.DeploymentSpec,
+    live: dict[str, dict[str, Any] | None],
+    pods: list[dict[str, Any]] | None = None,
+    warnings: dict[str, str] | None = None,
+) -> Observation:
+    """Conditions Available, Progressing and Degraded from the live objects of `spec`.
+
+    `live` maps track ("stable", "canary") to the Kubernetes Deployment or None.
+    """
+    tracks_wanted = [manifests.STABLE] + ([manifests.CANARY] if spec.has_canary else [])
+    tracks = [track_status(spec, t, live.get(t)) for t in tracks_wanted]
+    present = [obj for obj in live.values() if obj is not None]
+    obs = Observation(tracks=tracks, conditions={}, digest=status_digest(present))
+    obs.ready = sum(t.ready for t in tracks)
+    obs.updated = sum(t.updated for t in tracks)
+    obs.available = sum(t.available for t in tracks)
+    obs.complete = all(t.complete for t in tracks)
+    obs.deadline_exceeded = any(t.deadline_exceeded for t in tracks)
+
+    if spec.state == manifests.STATE_STOPPED:
+        obs.conditions = _stopped(tracks)
+        obs.complete = all(t.total == 0 for t in tracks)
+        return obs
+
+    obs.problem = _worst_problem(spec, tracks, pods or [], warnings or {})
+    obs.conditions[ConditionType.AVAILABLE] = _available(spec, tracks, obs)
+    obs.conditions[ConditionType.PROGRESSING] = _progressing(spec, tracks, obs)
+    obs.conditions[ConditionType.DEGRADED] = _degraded(spec, tracks, obs)
+    return obs
+
+
+def _current_template_hashes(spec: manifests.DeploymentSpec) -> dict[str, str]:
+    hashes = {}
+    for track in (manifests.STABLE, manifests.CANARY):
+        if track == manifests.CANARY and not spec.has_canary:
+            continue
+        labels = manifests.pod_template(spec, track)["metadata"]["labels"]
+        hashes[track] = labels[manifests.TEMPLATE_HASH]
+    return hashes
+
+
+def _worst_problem(
+    spec: manifests.DeploymentSpec,
+    tracks: list[TrackStatus],
+    pods: list[dict[str, Any]],
+    warnings: dict[str, str],
+) -> Problem | None:
+    problems = []
+    for t in tracks:
+        if t.replica_failure:
+            problems.append(
+                Problem("FailedCreate", f"Pods of {t.name} cannot be created: {t.replica_failure}")
+            )
+    hashes = _current_template_hashes(spec)
+    for pod in pods:
+        labels = pod["metadata"].get("labels") or {}
+        # Pods of an older template are being replaced; only the current ones tell
+        # whether the spec asked for can run.
+        if hashes.get(labels.get(manifests.TRACK, "")) != labels.get(manifests.TEMPLATE_HASH):
+            continue
+        if pod["metadata"].get("deletionTimestamp"):
+            continue
+        problem = pod_problem(pod, warnings.get(pod["metadata"]["name"], ""))
+        if problem:
+            problems.append(problem)
+    if not problems:
+        return None
+    worst = min(problems, key=lambda p: SEVERITY.index(p.reason))
+    same = sum(1 for p in problems if p.reason == worst.reason)
+    if same > 1:
+        worst = Problem(worst.reason, f"{worst.message} ({same} pods alike)", worst.pod)
+    return worst
+
+
+def _times(n: int) -> str:
+    return "1 time" if n == 1 else f"{n} times"
+
+
+def _replicas_text(tracks: list[TrackStatus], *, rolling: bool = False) -> str:
+    parts = []
+    for t in tracks:
+        label = "canary " if t.track == manifests.CANARY else ""
+        if not rolling:
+            parts.append(f"{t.available} of {t.desired} {label}replicas of {t.version} available")
+            continue
+        text = (
+            f"{t.updated} of {t.desired} {label}replicas updated to {t.version}, "
+            f"{t.available} available"
+        )
+        if t.total > t.updated:
+            text += f" ({t.total - t.updated} of the previous version still running)"
+        parts.append(text)
+    return "; ".join(parts)
+
+
+def _available(
+    spec: manifests.DeploymentSpec, tracks: list[TrackStatus], obs: Observation
+) -> Status:
+    if obs.complete:
+        return Status("True", "AllReplicasReady", f"Serving: {_replicas_text(tracks)}.")
+    if obs.deadline_exceeded:
+        reason = "ProgressDeadlineExceeded"
+    elif obs.problem and obs.problem.reason in HARD_PROBLEMS:
+        reason = obs.problem.reason
+    elif not all(t.exists for t in tracks):
+        reason = "Creating"
+    else:
+        reason = "RolloutInProgress"
+    message = (
+        f"Not all of generation {spec.generation} is serving: "
+        f"{_replicas_text(tracks, rolling=True)}."
+    )
+    if obs.problem:
+        message += f" {obs.problem.message}"
+    return Status("False", reason, message)
+
+
+def _progressing(
+    spec: manifests.DeploymentSpec, tracks: list[TrackStatus], obs: Observation
+) -> Status:
+    if obs.deadline_exceeded:
+        return Status(
+            "False",
+            "ProgressDeadlineExceeded",
+            f"The rollout made no progress for {spec.progress_deadline_seconds} s.",
+        )
+    if obs.complete:
+        return Status("False", "RolloutComplete", f"Generation {spec.generation} is rolled out.")
+    return Status(
+        "True",
+        "RolloutInProgress",
+        f"Rolling out generation {spec.generation}: {_replicas_text(tracks, rolling=True)}.",
+    )
+
+
+def _degraded(
+    spec: manifests.DeploymentSpec, tracks: list[TrackStatus], obs: Observation
+) -> Status:
+    if obs.deadline_exceeded:
+        cause = (
+            obs.problem.message
+            if obs.problem
+            else next((t.deadline_message for t in tracks if t.deadline_exceeded), "")
+        )
+        return Status(
+            "True",
+            "ProgressDeadlineExceeded",
+            f"The rollout of generation {spec.generation} made no progress for "
+            f"{spec.progress_deadline_seconds} s: {cause}",
+        )
+    if obs.problem and obs.problem.reason in HARD_PROBLEMS:
+        return Status("True", obs.problem.reason, obs.problem.message)
+    return Status("False", "AsExpected", "No problems found.")
+
+
+def _stopped(tracks: list[TrackStatus]) -> dict[str, Status]:
+    remaining = sum(t.total for t in tracks)
+    progressing = (
+        Status("True", "ScalingDown", f"Stopping: {remaining} pods still shutting down.")
+        if remaining
+        else Status("False", "Stopped", "Stopped: no pods run.")
+    )
+    return {
+        ConditionType.AVAILABLE: Status(
+            "False", "Stopped", "Stopped on request; start it to serve again."
+        ),
+        ConditionType.PROGRESSING: progressing,
+        ConditionType.DEGRADED: Status("False", "Stopped", "Nothing runs, so nothing fails."),
+    }

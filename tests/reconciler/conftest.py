@@ -1,0 +1,165 @@
+"""The reconciler against the real local cluster (tests/fixtures/kube.py starts it).
+
+Each test gets its own installation label and environment namespace prefix, so
+concurrent test runs sharing the cluster never see each other's objects, and its
+namespace is deleted afterwards. Reconciles run in the test process by calling
+the reconciler directly; tests/reconciler/test_worker.py runs a real Celery worker.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.conf import settings
+
+from apps.clusters import kube
+from apps.deployments import reconcile, services
+from apps.deployments.choices import ConditionType
+from apps.deployments.models import Deployment
+from tests import factories
+from tests.fixtures.kube import KubeCluster
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+# Short, so ProgressDeadlineExceeded (and auto-rollback) come within a test's patience.
+PROGRESS_DEADLINE_S = 12
+KUBECTL_VERSION = next(
+    line.split("=", 1)[1].strip()
+    for line in (REPO_ROOT / "scripts/cluster/versions.env").read_text().splitlines()
+    if line.startswith("KUBERNETES_VERSION=")
+)
+KUBECTL = Path.home() / ".cache" / "gantry" / f"kubernetes-{KUBECTL_VERSION}" / "bin" / "kubectl"
+
+
+@pytest.fixture(autouse=True)
+def installation(settings) -> str:
+    settings.GANTRY_INSTALLATION = f"t{uuid.uuid4().hex[:10]}"
+    settings.GANTRY_PROGRESS_DEADLINE_S = PROGRESS_DEADLINE_S
+    return settings.GANTRY_INSTALLATION
+
+
+@pytest.fixture
+def cluster_record(kube_cluster: KubeCluster, db):
+    return factories.ClusterFactory(name="local", kubeconfig_path=kube_cluster.kubeconfig)
+
+
+@pytest.fixture
+def cluster(cluster_record) -> kube.Cluster:
+    """Gantry's own client of the local cluster, for looking at what it did."""
+    return kube.connect(reconcile.cluster_ref(cluster_record))
+
+
+@pytest.fixture
+def environment(team, cluster_record, cluster: kube.Cluster) -> Iterator[Any]:
+    env = factories.EnvironmentFactory(
+        name="development", namespace=f"r{uuid.uuid4().hex[:8]}", cluster=cluster_record
+    )
+    env.teams.add(team)
+    yield env
+    # Without waiting: the namespace's objects go with it in the background.
+    cluster.delete("Namespace", env.namespace_for(team.name))
+
+
+@pytest.fixture
+def make_deployment(deployer, team, environment, model_version) -> Callable[..., Deployment]:
+    def make(name: str = "chat", **spec: Any) -> Deployment:
+        spec.setdefault("cpu", "500m")
+        spec.setdefault("memory", "1Gi")
+        return services.create_deployment(
+            actor=deployer,
+            team=team,
+            environment=environment,
+            name=name,
+            model_version=spec.pop("version", model_version),
+            **spec,
+        )
+
+    return make
+
+
+@pytest.fixture
+def version(team):
+    """Make another version of the deployment's model, with an image tag of choice."""
+
+    def make(tag: str, model_version) -> Any:
+        return factories.ModelVersionFactory(
+            model=model_version.model,
+            version=tag.replace(".", "-"),
+            image=f"registry.example.com/llm/server:{tag}",
+        )
+
+    return make
+
+
+def run(deployment: Deployment, *, observe_only: bool = False) -> Deployment:
+    """One reconcile, as the worker would run it; returns the record as it is after."""
+    reconcile.reconcile(deployment.pk, observe_only=observe_only)
+    return Deployment.objects.get(pk=deployment.pk)
+
+
+def condition(deployment: Deployment, type_: str) -> dict[str, Any]:
+    return deployment.condition(type_) or {}
+
+
+def converge(
+    deployment: Deployment,
+    until: Callable[[Deployment], bool],
+    *,
+    what: str,
+    timeout: float = 60.0,
+) -> Deployment:
+    """Reconcile as the follow-ups would (status checks) until `until(record)` holds."""
+    deadline = time.monotonic() + timeout
+    record = run(deployment)
+    while not until(record):
+        if time.monotonic() > deadline:
+            seen = [(c["type"], c["status"], c["reason"], c["message"]) for c in record.conditions]
+            pytest.fail(f"timed out after {timeout:.0f} s waiting for {what}; conditions: {seen}")
+        time.sleep(0.5)
+        record = run(record, observe_only=True)
+    return record
+
+
+def is_available(record: Deployment) -> bool:
+    return condition(record, ConditionType.AVAILABLE).get("status") == "True"
+
+
+def is_degraded(reason: str) -> Callable[[Deployment], bool]:
+    def check(record: Deployment) -> bool:
+        degraded = condition(record, ConditionType.DEGRADED)
+        return degraded.get("status") == "True" and degraded.get("reason") == reason
+
+    return check
+
+
+def owned(cluster: kube.Cluster, deployment: Deployment, kind: str) -> list[dict[str, Any]]:
+    """The objects of `kind` labelled for `deployment` in its namespace."""
+    return cluster.list(
+        kind,
+        namespace=deployment.namespace,
+        labels={
+            "gantry.dev/deployment-id": str(deployment.pk),
+            "gantry.dev/installation": settings.GANTRY_INSTALLATION,
+        },
+    )
+
+
+def names(objects: list[dict[str, Any]]) -> list[str]:
+    return sorted(obj["metadata"]["name"] for obj in objects)
+
+
+def kubectl(kubeconfig: str, *args: str) -> str:
+    result = subprocess.run(
+        [str(KUBECTL), "--kubeconfig", kubeconfig, *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, f"kubectl {' '.join(args)} failed: {result.stderr}"
+    return result.stdout

@@ -1,0 +1,84 @@
+"""Create, place, scale: a deployment record becomes running pods, and says so."""
+
+import pytest
+
+from apps.deployments import services
+from apps.deployments.choices import ConditionType
+from tests.reconciler.conftest import condition, converge, is_available, names, owned, run
+
+pytestmark = pytest.mark.cluster
+
+H100 = "NVIDIA-H100-80GB-HBM3"
+
+
+def pods_nodes(cluster, deployment):
+    return sorted(pod["spec"].get("nodeName", "") for pod in owned(cluster, deployment, "Pod"))
+
+
+def test_a_new_deployment_becomes_available_with_its_objects(make_deployment, cluster):
+    deployment = make_deployment(replicas=2)
+
+    record = converge(deployment, is_available, what="the deployment to become Available")
+
+    assert (record.observed_generation, record.ready_replicas) == (1, 2)
+    assert condition(record, ConditionType.SYNCED)["reason"] == "Applied"
+    assert names(owned(cluster, record, "Deployment")) == ["chat"]
+    assert names(owned(cluster, record, "Service")) == ["chat"]
+    assert names(owned(cluster, record, "PodDisruptionBudget")) == ["chat"]
+
+
+def test_an_h100_request_runs_on_the_h100_node(make_deployment, cluster):
+    deployment = make_deployment(gpu_count=1, gpu_model=H100)
+
+    converge(deployment, is_available, what="the H100 deployment to become Available")
+
+    assert pods_nodes(cluster, deployment) == ["gantry-gpu-h100-1"]
+
+
+def test_a_mig_profile_runs_on_the_mig_node(make_deployment, cluster):
+    deployment = make_deployment(gpu_count=1, mig_profile="1g.10gb")
+
+    converge(deployment, is_available, what="the MIG deployment to become Available")
+
+    assert pods_nodes(cluster, deployment) == ["gantry-gpu-mig-1"]
+
+
+def test_scaling_changes_the_replicas_in_the_cluster(make_deployment, deployer, cluster):
+    deployment = converge(make_deployment(replicas=1), is_available, what="Available at 1")
+
+    services.scale(deployment, actor=deployer, replicas=3)
+    record = converge(
+        deployment, lambda r: is_available(r) and r.ready_replicas == 3, what="3 ready replicas"
+    )
+
+    assert owned(cluster, record, "Deployment")[0]["spec"]["replicas"] == 3
+    assert record.observed_generation == 2
+
+
+def test_the_namespace_gets_the_team_quota_as_a_resource_quota(make_deployment, team, cluster):
+    from apps.quotas.models import Quota
+
+    Quota.objects.create(team=team, gpus_total=4, replicas=10)
+    deployment = make_deployment()
+
+    run(deployment)
+
+    quota = cluster.get("ResourceQuota", "gantry-quota", deployment.namespace)
+    assert quota is not None, "no ResourceQuota in the namespace"
+    assert quota["spec"]["hard"] == {"requests.nvidia.com/gpu": "4", "pods": "10"}
+
+
+def test_reconciling_a_converged_deployment_again_changes_nothing(make_deployment, cluster):
+    deployment = converge(make_deployment(), is_available, what="Available")
+    before = {
+        kind: [obj["metadata"]["resourceVersion"] for obj in owned(cluster, deployment, kind)]
+        for kind in ("Deployment", "Service")
+    }
+
+    run(deployment)
+
+    after = {
+        kind: [obj["metadata"]["resourceVersion"] for obj in owned(cluster, deployment, kind)]
+        for kind in ("Deployment", "Service")
+    }
+    assert after == before
