@@ -63,13 +63,16 @@ start_component() {
     return 1
 }
 
-# stop_component NAME: SIGTERM, then SIGKILL after 10 s
+# stop_component NAME: SIGTERM, then SIGKILL after a grace period. kube-apiserver
+# stops listening at once but then drains its long-running requests for a while,
+# so it gets 3 s; the others 10 s.
 stop_component() {
-    local name="$1" pid
+    local name="$1" pid ticks=100
     pid="$(pid_of "$name")"
+    if [[ "$name" == kube-apiserver ]]; then ticks=30; fi
     if [[ -n "$pid" ]]; then
         kill -TERM "$pid" 2>/dev/null || true
-        for _ in $(seq 1 100); do
+        for _ in $(seq 1 "$ticks"); do
             [[ -d "/proc/$pid" ]] || break
             # a zombie counts as gone
             [[ "$(awk '{print $3}' "/proc/$pid/stat" 2>/dev/null)" == Z ]] && break

@@ -302,6 +302,7 @@ launcher kube-apiserver \
     --service-account-signing-key-file="$PKI/sa.key" \
     --service-account-issuer=https://kubernetes.default.svc.cluster.local \
     --service-cluster-ip-range=10.0.0.0/24 \
+    --endpoint-reconciler-type=none \
     --authorization-mode=Node,RBAC \
     --enable-admission-plugins=NamespaceLifecycle,LimitRanger,ServiceAccount,DefaultStorageClass,DefaultTolerationSeconds,NodeRestriction,Priority,PodSecurity,TaintNodesByCondition,RuntimeClass,StorageObjectInUseProtection,MutatingAdmissionWebhook,ValidatingAdmissionPolicy,ValidatingAdmissionWebhook,ResourceQuota \
     --requestheader-client-ca-file="$PKI/ca.crt" \
@@ -325,6 +326,7 @@ launcher kube-controller-manager \
     --root-ca-file="$PKI/ca.crt" \
     --leader-elect=false \
     --kube-api-qps=100 --kube-api-burst=200 \
+    --horizontal-pod-autoscaler-sync-period=5s \
     --profiling=false
 
 launcher kube-scheduler \
