@@ -24,10 +24,14 @@ if [ -z "${REDIS_URL:-}" ]; then
 fi
 
 demo_kubeconfig="${GANTRY_KUBECONFIG:-}"
+started_cluster=""
 if [ -z "$demo_kubeconfig" ]; then
+  # A cluster the user started with `make cluster` is reused and left running on exit.
+  if ! bash scripts/cluster/component.sh status 2>/dev/null | grep -q "kube-apiserver running"; then
+    started_cluster=1
+  fi
   say "starting the local Kubernetes cluster (the first time builds it: many minutes)"
-  bash scripts/cluster/up.sh
-  demo_kubeconfig="$GANTRY_STATE/cluster/kubeconfig"
+  demo_kubeconfig=$(bash scripts/cluster/up.sh)
 else
   say "using the cluster of GANTRY_KUBECONFIG=$demo_kubeconfig"
 fi
@@ -63,7 +67,9 @@ stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$demo_metrics" ]; then bash scripts/demo/metrics.sh stop "$GANTRY_STATE/metrics" || true; fi  # dashboards
-  [ -z "${GANTRY_KEEP_CLUSTER:-}" ] && [ -z "${GANTRY_KUBECONFIG:-}" ] && bash scripts/cluster/down.sh || true
+  if [ -n "$started_cluster" ] && [ -z "${GANTRY_KEEP_CLUSTER:-}" ]; then
+    bash scripts/cluster/down.sh || true
+  fi
 }
 trap stop_all INT TERM EXIT
 
