@@ -8,8 +8,9 @@ in place, with the reason the caller gives.
 
 from __future__ import annotations
 
+import math
 import zlib
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
@@ -37,7 +38,7 @@ PALETTE = (
 GRID = "#e5e7eb"
 MUTED = "#6b7280"
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, sans-serif"
-HEIGHT = 300
+HEIGHT = 330
 
 
 @dataclass(frozen=True)
@@ -102,23 +103,29 @@ def _base_layout(title: str, height: int = HEIGHT) -> dict:
     return {
         "title": {"text": title, "x": 0, "xanchor": "left", "font": {"size": 15}},
         "height": height,
-        "margin": {"l": 64, "r": 16, "t": 40, "b": 40},
+        "margin": {"l": 64, "r": 16, "t": 40, "b": 76},
         "font": {"family": FONT, "size": 12, "color": "#111827"},
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "hoverlabel": {"font": {"family": FONT}},
-        "legend": {"orientation": "h", "y": -0.18, "x": 0},
+        "legend": {"orientation": "h", "y": -0.2, "yanchor": "top", "x": 0},
     }
 
 
-def _value_axis(unit: Unit, title: str) -> dict:
+def _value_axis(unit: Unit, title: str, largest: float = 0.0) -> dict:
     axis = {"title": {"text": f"{title} ({unit.symbol})"}, "gridcolor": GRID, "zeroline": False}
     if unit.range:
         axis["range"] = list(unit.range)
     if unit.integer:
+        # Whole ticks only: plotly would otherwise label 0.5 steps as "0, 1, 1, 2".
         axis["tickformat"] = "d"
+        axis["dtick"] = max(1, math.ceil(largest / 8))
         axis["rangemode"] = "tozero"
     return axis
+
+
+def _largest(values: Iterable[float | None]) -> float:
+    return max((v for v in values if v is not None), default=0.0)
 
 
 def empty(title: str, message: str, height: int = HEIGHT) -> go.Figure:
@@ -180,8 +187,9 @@ def time_series(
         )
     fig.update_layout(
         **_base_layout(title),
-        xaxis={"type": "date", "gridcolor": GRID, "title": {"text": "time (UTC)"}},
-        yaxis=_value_axis(unit, value_title),
+        # Times are UTC (the hover says so); no axis title, which the legend would cover.
+        xaxis={"type": "date", "gridcolor": GRID},
+        yaxis=_value_axis(unit, value_title, _largest(v for line in lines for v in line.y)),
         hovermode="closest",
         showlegend=True,
     )
@@ -220,7 +228,7 @@ def heatmap(
     )
     fig.update_layout(
         **_base_layout(title, height),
-        xaxis={"type": "date", "title": {"text": "time (UTC)"}},
+        xaxis={"type": "date"},
         yaxis={"autorange": "reversed", "showticklabels": len(rows) <= 60, "automargin": True},
     )
     return fig
@@ -276,7 +284,9 @@ def bars(
     height = max(HEIGHT, 80 + 28 * len(items))
     fig.update_layout(
         **_base_layout(title, height),
-        xaxis=_value_axis(unit, value_title),
+        xaxis=_value_axis(
+            unit, value_title, _largest([*(i.value for i in items), *(reference or [])])
+        ),
         yaxis={"autorange": "reversed", "automargin": True},
         showlegend=reference is not None,
         bargap=0.3,

@@ -36,6 +36,8 @@ TOP_N = 10
 # A deployment whose p95 is this many times the fleet's median p95 is an outlier.
 OUTLIER_FACTOR = 2.0
 CANARY_SUFFIX = "-canary"
+# A deployment younger than this may simply not have been scraped yet.
+FIRST_POINTS_S = 300
 
 
 @dataclass(frozen=True)
@@ -74,7 +76,7 @@ DEPLOYMENT_PANELS = (
         "Replicas",
         "replicas",
         charts.REPLICAS,
-        "replicas",
+        "count",
         "kube-state-metrics",
         split="stat",
         variants={
@@ -256,7 +258,7 @@ def _why_empty(spec: PanelSpec, deployment: Deployment, scope: Scope, win: Windo
     if deployment.state != State.RUNNING:
         return f"No data: {name} is {deployment.get_state_display().lower()} and runs no pods."
     age = win.end - deployment.created_at.timestamp()
-    if age < win.seconds:
+    if age < FIRST_POINTS_S:
         minutes = max(1, int(age // 60))
         return (
             f"No data yet: {name} was created {minutes} min ago; points appear once "
