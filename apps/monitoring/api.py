@@ -7,6 +7,7 @@ A Prometheus problem is reported per panel (`error`), with status 200.
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import serializers
 from rest_framework.exceptions import ValidationError
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -14,6 +15,37 @@ from rest_framework.views import APIView
 
 from apps.monitoring import services
 from apps.monitoring.prometheus import DEFAULT_RANGE, RANGES, RangeError
+
+
+class SeriesSerializer(serializers.Serializer):
+    name = serializers.CharField(help_text="Legend name, e.g. 'p95' or 'mean of pods (canary)'.")
+    labels = serializers.DictField(
+        child=serializers.CharField(), help_text="namespace, deployment, and stat or quantile."
+    )
+    points = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(allow_null=True)),
+        help_text="[unix seconds, value] pairs; a null value is a gap.",
+    )
+
+
+class PanelSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="gpu_util, gpu_memory, replicas, latency, ...")
+    title = serializers.CharField()
+    unit = serializers.CharField(help_text="%, GiB, replicas, s, req/s")
+    error = serializers.CharField(
+        allow_null=True, help_text="Why Prometheus could not answer, e.g. it timed out."
+    )
+    note = serializers.CharField(allow_null=True, help_text="Why there is no data, if none.")
+    series = SeriesSerializer(many=True)
+
+
+class MetricsSerializer(serializers.Serializer):
+    deployment = serializers.IntegerField()
+    range = serializers.CharField()
+    start = serializers.IntegerField(help_text="Unix seconds.")
+    end = serializers.IntegerField(help_text="Unix seconds, a multiple of the step.")
+    step = serializers.IntegerField(help_text="Seconds between points.")
+    panels = PanelSerializer(many=True)
 
 
 class DeploymentMetricsView(APIView):
@@ -30,7 +62,7 @@ class DeploymentMetricsView(APIView):
                 "at most about 300 points.",
             )
         ],
-        responses={200: OpenApiTypes.OBJECT},
+        responses={200: MetricsSerializer},
         tags=["deployments"],
     )
     def get(self, request: Request, pk: int) -> Response:
