@@ -15,9 +15,12 @@ from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
+from apps.accounts.models import Membership
 from apps.accounts.services import create_token
 from apps.deployments import services
+from apps.deployments.models import Event
 from tests import factories
+from tests.api.endpoints import World
 
 H100 = "NVIDIA-H100-80GB-HBM3"
 
@@ -55,6 +58,31 @@ def deployment(deployer, team, environment, model_version):
         memory="16Gi",
         gpu_count=1,
         gpu_model=H100,
+    )
+
+
+@pytest.fixture
+def world(owner, deployer, teammate, outsider, team, environment) -> World:
+    model = factories.ModelFactory(team=team, name="secret-model")
+    stable = factories.ModelVersionFactory(model=model, version="v1")
+    canary = factories.ModelVersionFactory(model=model, version="v2")
+    deployment = services.create_deployment(
+        actor=deployer, team=team, environment=environment, name="secret-chat", model_version=stable
+    )
+    services.set_canary(deployment, actor=deployer, version=canary, weight=10)
+    victim_token = create_token(actor=None, user=owner, name="victim").token
+    return World(
+        ids={
+            "team": team.pk,
+            "environment": environment.pk,
+            "model": model.pk,
+            "version": stable.pk,
+            "canary": canary.pk,
+            "deployment": deployment.pk,
+            "event": Event.objects.filter(deployment=deployment).first().pk,
+            "member": Membership.objects.get(user=deployer).pk,
+            "token": victim_token.pk,
+        }
     )
 
 

@@ -1,0 +1,80 @@
+"""Every API endpoint and method, with a valid body, for the matrix and secrets tests."""
+
+from dataclasses import dataclass
+
+
+@dataclass
+class World:
+    ids: dict[str, int]
+
+    def path(self, template: str) -> str:
+        return "/api/v1/" + template.format(**self.ids)
+
+
+# (method, path, body): body values in {braces} are filled from the world's ids.
+ENDPOINTS = [
+    ("get", "teams/", None),
+    ("get", "teams/{team}/", None),
+    ("get", "teams/{team}/quota/", None),
+    ("get", "teams/{team}/members/", None),
+    ("get", "teams/{team}/members/{member}/", None),
+    ("post", "teams/{team}/members/", {"username": "theo", "role": "admin"}),
+    ("patch", "teams/{team}/members/{member}/", {"role": "viewer"}),
+    ("delete", "teams/{team}/members/{member}/", None),
+    ("get", "tokens/", None),
+    ("get", "tokens/{token}/", None),
+    ("post", "tokens/", {"name": "new"}),
+    ("delete", "tokens/{token}/", None),
+    ("get", "environments/", None),
+    ("get", "environments/{environment}/", None),
+    ("get", "models/", None),
+    ("get", "models/{model}/", None),
+    ("post", "models/", {"team": "{team}", "name": "another"}),
+    ("patch", "models/{model}/", {"description": "changed"}),
+    ("put", "models/{model}/", {"name": "secret-model", "description": "changed"}),
+    ("get", "models/{model}/versions/", None),
+    ("get", "models/{model}/versions/{version}/", None),
+    ("post", "models/{model}/versions/", {"version": "v9", "artifact_uri": "s3://b/m/"}),
+    ("patch", "models/{model}/versions/{version}/", {"description": "changed"}),
+    ("get", "deployments/", None),
+    ("get", "deployments/{deployment}/", None),
+    (
+        "post",
+        "deployments/",
+        {
+            "team": "{team}",
+            "environment": "{environment}",
+            "name": "another",
+            "model_version": "{version}",
+        },
+    ),
+    ("patch", "deployments/{deployment}/", {"replicas": 2}),
+    ("put", "deployments/{deployment}/", {"model_version": "{version}", "replicas": 2}),
+    ("delete", "deployments/{deployment}/", None),
+    ("post", "deployments/{deployment}/scale/", {"replicas": 2}),
+    ("post", "deployments/{deployment}/stop/", None),
+    ("post", "deployments/{deployment}/start/", None),
+    ("post", "deployments/{deployment}/rollback/", {"revision": 1}),
+    ("post", "deployments/{deployment}/canary/", {"version": "{canary}", "weight": 20}),
+    ("post", "deployments/{deployment}/promote/", None),
+    ("post", "deployments/{deployment}/abort/", None),
+    ("get", "deployments/{deployment}/revisions/", None),
+    ("get", "deployments/{deployment}/revisions/1/", None),
+    ("get", "deployments/{deployment}/events/", None),
+    ("get", "events/", None),
+    ("get", "events/{event}/", None),
+]
+IDS = [f"{method} {path}" for method, path, _ in ENDPOINTS]
+
+
+def fill(world: World, body):
+    if body is None:
+        return None
+    return {
+        key: world.ids[value[1:-1]] if isinstance(value, str) and value.startswith("{") else value
+        for key, value in body.items()
+    }
+
+
+def call(client, world: World, method: str, path: str, body):
+    return getattr(client, method)(world.path(path), fill(world, body), format="json")
