@@ -1,9 +1,10 @@
 from django.contrib import admin
 
+from apps.accounts.admin import TeamScopedAdmin
 from apps.deployments.models import Deployment, Event, Revision
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(TeamScopedAdmin):
     """Records written only by services and the reconciler: admins look, they do not edit."""
 
     def has_add_permission(self, request, obj=None) -> bool:
@@ -41,7 +42,11 @@ class DeploymentAdmin(ReadOnlyAdmin):
         "generation",
         "observed_generation",
     ]
-    list_filter = ["state", "environment", "team"]
+    list_filter = [
+        "state",
+        ("environment", admin.RelatedOnlyFieldListFilter),
+        ("team", admin.RelatedOnlyFieldListFilter),
+    ]
     search_fields = ["name", "model_version__model__name", "team__name"]
     list_select_related = ["team", "environment", "model_version__model"]
     inlines = [RevisionInline]
@@ -53,6 +58,7 @@ class DeploymentAdmin(ReadOnlyAdmin):
 
 @admin.register(Revision)
 class RevisionAdmin(ReadOnlyAdmin):
+    team_path = "deployment__team"
     list_display = ["deployment", "number", "reason", "created_by", "created_at"]
     search_fields = ["deployment__name", "reason"]
 
@@ -60,6 +66,6 @@ class RevisionAdmin(ReadOnlyAdmin):
 @admin.register(Event)
 class EventAdmin(ReadOnlyAdmin):
     list_display = ["created_at", "actor_name", "verb", "target", "source", "message"]
-    list_filter = ["source", "verb", "team"]
+    list_filter = ["source", "verb", ("team", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["target", "message", "actor_name"]
     date_hierarchy = "created_at"

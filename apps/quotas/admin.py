@@ -1,8 +1,10 @@
 from django.contrib import admin
+from django.utils.html import format_html, format_html_join
 
-from apps.accounts.admin import TeamAdmin
+from apps.accounts.admin import TeamAdmin, TeamScopedAdmin
 from apps.accounts.models import Team
 from apps.quotas.models import Quota, QuotaLimit
+from apps.quotas.services import team_usage
 
 
 class QuotaInline(admin.StackedInline):
@@ -20,11 +22,44 @@ class QuotaLimitInline(admin.TabularInline):
 
 
 @admin.register(Quota)
-class QuotaAdmin(admin.ModelAdmin):
-    list_display = ["team", "gpus_display", "replicas_display", "cpu_display", "memory_display"]
+class QuotaAdmin(TeamScopedAdmin):
+    list_display = [
+        "team",
+        "gpus_display",
+        "replicas_display",
+        "cpu_display",
+        "memory_display",
+        "usage_summary",
+    ]
     search_fields = ["team__name"]
     inlines = [QuotaLimitInline]
     autocomplete_fields = ["team"]
+    readonly_fields = ["usage"]
+
+    @admin.display(description="Usage now (limit, used, free)")
+    def usage(self, quota: Quota) -> str:
+        if quota.pk is None:
+            return "Shown once the quota is saved."
+        rows = format_html_join(
+            "",
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            (
+                (row.resource, row.limit or "no limit", row.used, row.free or "")
+                for row in team_usage(quota.team)
+            ),
+        )
+        return format_html(
+            "<table><thead><tr><th>Resource</th><th>Limit</th><th>Used</th><th>Free</th>"
+            "</tr></thead><tbody>{}</tbody></table>"
+            "<p class='help'>Used counts the worst case: autoscaling maximums and canary "
+            "replicas; stopped deployments hold nothing.</p>",
+            rows,
+        )
+
+    @admin.display(description="Used / limit")
+    def usage_summary(self, quota: Quota) -> str:
+        limited = [row for row in team_usage(quota.team) if row.limit is not None]
+        return ", ".join(f"{row.resource} {row.used}/{row.limit}" for row in limited) or "-"
 
     @admin.display(description="GPUs (total)", ordering="gpus_total")
     def gpus_display(self, quota: Quota) -> str:

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.accounts.admin import TeamScopedAdmin
 from apps.registry.models import Model, ModelVersion
 
 
@@ -16,17 +17,18 @@ class ModelVersionInline(admin.TabularInline):
 
 
 @admin.register(Model)
-class ModelAdmin(admin.ModelAdmin):
+class ModelAdmin(TeamScopedAdmin):
     list_display = ["name", "team", "framework", "task", "created_at"]
-    list_filter = ["framework", "task", "team"]
+    list_filter = ["framework", "task", ("team", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "description", "team__name"]
     inlines = [ModelVersionInline]
 
 
 @admin.register(ModelVersion)
-class ModelVersionAdmin(admin.ModelAdmin):
+class ModelVersionAdmin(TeamScopedAdmin):
+    team_path = "model__team"
     list_display = ["__str__", "runtime", "artifact_uri", "created_by", "created_at"]
-    list_filter = ["runtime", "model__team"]
+    list_filter = ["runtime", ("model__team", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["version", "model__name", "artifact_uri", "image"]
     autocomplete_fields = ["model"]
     readonly_fields = ["created_by", "created_at", "updated_at"]

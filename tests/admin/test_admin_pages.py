@@ -6,6 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.models import Group
 from django.urls import reverse
 
+from apps.accounts.services import create_token
 from apps.deployments import services
 from apps.quotas.models import Quota, QuotaLimit
 
@@ -19,6 +20,7 @@ def populated(deployer, team, environment, model_version):
     Quota.objects.create(team=team, gpus_total=8, cpu="64", memory="512Gi")
     Group.objects.create(name="platform")
     QuotaLimit.objects.create(quota=team.quota, resource="NVIDIA-H100-80GB-HBM3", limit=8)
+    create_token(actor=None, user=deployer, name="ci")
     return services.create_deployment(
         actor=deployer,
         team=team,
