@@ -8,6 +8,8 @@ the reconciler directly; tests/reconciler/test_worker.py runs a real Celery work
 
 from __future__ import annotations
 
+import os
+import signal
 import subprocess
 import time
 import uuid
@@ -17,11 +19,13 @@ from typing import Any
 
 import pytest
 from django.conf import settings
+from django.db import connection
 
 from apps.clusters import kube
 from apps.deployments import reconcile, services
 from apps.deployments.choices import ConditionType
 from apps.deployments.models import Deployment
+from controlplane.celery import app
 from tests import factories
 from tests.fixtures.kube import KubeCluster
 
@@ -73,7 +77,7 @@ def make_deployment(deployer, team, environment, model_version) -> Callable[...,
         return services.create_deployment(
             actor=deployer,
             team=team,
-            environment=environment,
+            environment=spec.pop("environment", environment),
             name=name,
             model_version=spec.pop("version", model_version),
             **spec,
@@ -163,3 +167,86 @@ def kubectl(kubeconfig: str, *args: str) -> str:
     )
     assert result.returncode == 0, f"kubectl {' '.join(args)} failed: {result.stderr}"
     return result.stdout
+
+
+def database_url() -> str:
+    """The test database, for a worker process to use."""
+    db = connection.settings_dict
+    auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+    return f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@pytest.fixture
+def start_worker(tmp_path: Path) -> Iterator[Callable[..., Path]]:
+    """Start a real Celery worker on the test database and broker; returns its log file.
+
+    Needs committed data: use it from tests marked django_db(transaction=True).
+    """
+    processes: list[subprocess.Popen] = []
+    app.control.purge()  # messages left by earlier tests are not this test's business
+
+    def start(*options: str, concurrency: int = 1, **env: str) -> Path:
+        log = tmp_path / f"worker-{len(processes)}.log"
+        environment = {
+            **os.environ,
+            "DATABASE_URL": database_url(),
+            "REDIS_URL": settings.REDIS_URL,
+            "GANTRY_INSTALLATION": settings.GANTRY_INSTALLATION,
+            "GANTRY_PROGRESS_DEADLINE_S": str(settings.GANTRY_PROGRESS_DEADLINE_S),
+            **env,
+        }
+        command = [
+            str(REPO_ROOT / ".venv" / "bin" / "celery"),
+            "-A", "controlplane", "worker",
+            "--concurrency", str(concurrency),
+            "--pool", "prefork",
+            "--without-gossip", "--without-mingle", "--without-heartbeat",
+            "--hostname", f"test-{uuid.uuid4().hex[:8]}@localhost",
+            "--loglevel", "INFO",
+            *(options or ("--queues", "reconcile")),
+        ]  # fmt: skip
+        with log.open("w") as out:
+            processes.append(
+                subprocess.Popen(
+                    command,
+                    cwd=REPO_ROOT,
+                    env=environment,
+                    stdout=out,
+                    stderr=subprocess.STDOUT,
+                    start_new_session=True,
+                )
+            )
+        return log
+
+    yield start
+    for process in processes:
+        os.killpg(process.pid, signal.SIGTERM)
+    for process in processes:
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def wait_for_record(
+    pk: int,
+    done: Callable[[Deployment | None], bool],
+    *,
+    what: str,
+    log: Path,
+    timeout: float = 90,
+) -> Deployment | None:
+    """Poll the record (None once deleted) until `done`; fail with the worker's log."""
+    deadline = time.monotonic() + timeout
+    while True:
+        record = Deployment.objects.filter(pk=pk).first()
+        if done(record):
+            return record
+        if time.monotonic() > deadline:
+            conditions = record.conditions if record else "record gone"
+            pytest.fail(
+                f"timed out waiting for {what}; conditions: {conditions}\n"
+                f"worker log:\n{log.read_text()[-3000:]}"
+            )
+        time.sleep(0.3)
