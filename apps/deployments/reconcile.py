@@ -11,9 +11,8 @@ with guarded `update()`s that neither bump `generation` nor make Revisions.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -177,34 +176,38 @@ def target_of(record: Deployment) -> str:
 
 # --- namespaces ----------------------------------------------------------------------------
 
-# What this process last applied to each namespace, so a reconcile costs no extra
-# requests for a namespace already in shape; resync re-applies when it finds drift.
-_namespaces_applied: dict[tuple[str, str, str], str] = {}
-
-
-def _digest(objects: list[dict[str, Any]]) -> str:
-    return hashlib.sha256(json.dumps(objects, sort_keys=True).encode()).hexdigest()
+# Namespaces this process has applied. A reconcile applies its namespace's objects
+# only the first time, so it costs no extra requests or queries after that; later
+# changes (a team quota edited) reach the cluster through resync, which compares the
+# namespace objects with the records and re-applies them when they differ.
+_namespaces_applied: set[tuple[str, str, str]] = set()
 
 
 def ensure_namespace(
-    cluster: kube.Cluster, ns: manifests.NamespaceSpec, *, refresh: bool = False
+    cluster: kube.Cluster,
+    name: str,
+    spec: Callable[[], manifests.NamespaceSpec],
+    *,
+    refresh: bool = False,
 ) -> None:
-    """Apply the namespace, its ResourceQuota, LimitRange and ServiceAccount when needed."""
-    objects = manifests.namespace_objects(ns)
-    key = (cluster.ref.name, cluster.server, ns.name)
-    digest = _digest(objects)
-    if not refresh and _namespaces_applied.get(key) == digest:
+    """Apply the namespace, its ResourceQuota, LimitRange and ServiceAccount when needed.
+
+    `spec` is called only when they are applied, so a cached namespace costs no query.
+    """
+    key = (cluster.ref.name, cluster.server, name)
+    if not refresh and key in _namespaces_applied:
         return
+    objects = manifests.namespace_objects(spec())
     for obj in objects:
         _apply(cluster, obj, notes=[])
     if not any(obj["kind"] == "ResourceQuota" for obj in objects):
         # The team's quota was removed: so goes its mirror.
-        cluster.delete("ResourceQuota", manifests.RESOURCE_QUOTA, ns.name)
-    _namespaces_applied[key] = digest
+        cluster.delete("ResourceQuota", manifests.RESOURCE_QUOTA, name)
+    _namespaces_applied.add(key)
 
 
 def forget_namespace(cluster: kube.Cluster, name: str) -> None:
-    _namespaces_applied.pop((cluster.ref.name, cluster.server, name), None)
+    _namespaces_applied.discard((cluster.ref.name, cluster.server, name))
 
 
 def reconcile_namespace(environment_id: int, team_id: int) -> None:
@@ -217,7 +220,10 @@ def reconcile_namespace(environment_id: int, team_id: int) -> None:
         return
     cluster = kube.connect(cluster_ref(environment.cluster))
     ensure_namespace(
-        cluster, namespace_spec(environment, team_name, team_quota(team_id)), refresh=True
+        cluster,
+        environment.namespace_for(team_name),
+        lambda: namespace_spec(environment, team_name, team_quota(team_id)),
+        refresh=True,
     )
 
 
@@ -308,7 +314,6 @@ def _apply_all(
     cluster: kube.Cluster,
     record: Deployment,
     spec: manifests.DeploymentSpec,
-    ns: manifests.NamespaceSpec,
     notes: list[str],
 ) -> tuple[dict[str, dict[str, Any] | None], list[str]]:
     """Apply what the spec wants and delete what it no longer does.
@@ -316,7 +321,11 @@ def _apply_all(
     Returns the live Deployments by track (from the apply responses) and the keys of
     the wanted objects.
     """
-    ensure_namespace(cluster, ns)
+
+    def namespace() -> manifests.NamespaceSpec:
+        return namespace_spec(record.environment, record.team.name, team_quota(record.team_id))
+
+    ensure_namespace(cluster, spec.namespace, namespace)
     wanted = manifests.deployment_objects(spec)
     wanted_keys = [manifests.ObjectRef.of(obj).key for obj in wanted]
     previous = set(record.applied_objects or [])
@@ -342,7 +351,7 @@ def _apply_all(
         except kube.NotFound:
             # The namespace went away behind this process's back: make it again, once.
             forget_namespace(cluster, spec.namespace)
-            ensure_namespace(cluster, ns)
+            ensure_namespace(cluster, spec.namespace, namespace)
             result = _apply(cluster, obj, notes, taking_back=taking_back)
         if obj["kind"] == "Deployment":
             track = obj["metadata"]["labels"][manifests.TRACK]
@@ -374,6 +383,10 @@ def _observe(
     """Deployment status first; pods and events only when the counts say something is off."""
     obs = observe(spec, live)
     if spec.state != State.RUNNING or not needs_pods(obs.tracks):
+        return obs
+    if not all(track.current for track in obs.tracks):
+        # The Deployment controller has not acted on this spec yet (just applied), so
+        # no pod can say anything about it: the follow-up looks.
         return obs
     pods = cluster.list(
         "Pod",
@@ -437,6 +450,16 @@ def _write_status(
         fields.update(observed_generation=spec.generation, applied_objects=applied_keys)
         if obs is not None and obs.complete and spec.is_running:
             fields["last_available_revision"] = spec.generation
+    if (
+        applied_keys is None
+        and not notes
+        and all(
+            getattr(record, name) == value
+            for name, value in fields.items()
+            if name != "last_synced_at"
+        )
+    ):
+        return True  # a status check that found nothing new writes nothing
     target = target_of(record)
     events = [
         Event(
@@ -601,8 +624,7 @@ def _converge(
         if any(obj is None for obj in live.values()):
             live = None  # something is missing: apply after all
     if live is None:
-        ns = namespace_spec(record.environment, record.team.name, team_quota(record.team_id))
-        live, applied_keys = _apply_all(cluster, record, spec, ns, notes)
+        live, applied_keys = _apply_all(cluster, record, spec, notes)
     obs = _observe(cluster, spec, live)
     crashpoint("observed")
     updates: dict[str, Status] = {}

@@ -70,22 +70,26 @@ def reconcile_namespace(self, environment_id: int, team_id: int) -> None:
 def resync() -> None:
     """The periodic sweep (Celery beat, every GANTRY_RESYNC_INTERVAL_S seconds)."""
     for plan in resyncer.resync_all():
-        for deployment_id in sorted(plan.reconcile):
-            log.info(
-                "resync %s: reconcile %s: %s",
-                plan.cluster,
-                deployment_id,
-                plan.reasons.get(deployment_id, ""),
-            )
-            enqueue_reconcile(deployment_id)
-        for deployment_id in sorted(plan.observe - plan.reconcile):
-            enqueue_reconcile(deployment_id, observe_only=True)
-        for environment_id, team_id in sorted(plan.namespaces):
+        enqueue_plan(plan)
+
+
+def enqueue_plan(plan: resyncer.Plan) -> None:
+    """Queue what one cluster's sweep found to do."""
+    for deployment_id in sorted(plan.reconcile):
+        reason = plan.reasons.get(deployment_id, "")
+        log.info("resync %s: reconcile %s: %s", plan.cluster, deployment_id, reason)
+        enqueue_reconcile(deployment_id)
+    for deployment_id in sorted(plan.observe - plan.reconcile):
+        enqueue_reconcile(deployment_id, observe_only=True)
+    for environment_id, team_id in sorted(plan.namespaces):
+        try:
             reconcile_namespace.apply_async(
                 (environment_id, team_id), retry=True, retry_policy=PUBLISH_RETRY
             )
-        for line in plan.deleted:
-            log.info("resync %s: deleted %s", plan.cluster, line)
+        except OperationalError as exc:
+            log.warning("could not queue a namespace reconcile: %s", exc)
+    for line in plan.deleted:
+        log.info("resync %s: deleted %s", plan.cluster, line)
 
 
 def enqueue_reconcile(
