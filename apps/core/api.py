@@ -170,7 +170,7 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
 
 class Pagination(PageNumberPagination):
-    page_size = 50
+    page_size = 25
     page_size_query_param = "page_size"
     max_page_size = 200
 

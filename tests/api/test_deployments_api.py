@@ -251,3 +251,18 @@ def test_team_quota_report_lists_limit_used_and_free(client, deployment, team):
         "free": "7",
     }
     assert rows["replicas"]["free"] == "9"
+
+
+@pytest.mark.parametrize(
+    ("since", "status"),
+    [
+        ("0302-07-08T08:18:13.015-22:51", 200),  # an offset PostgreSQL itself would refuse
+        ("0001-01-01T00:00:00+23:00", 400),  # before year 1 once in UTC
+        ("yesterday", 400),
+    ],
+)
+def test_event_time_filters_take_any_iso_time_or_say_why_not(client, deployment, since, status):
+    response = client.get("/api/v1/events/", {"since": since})
+    assert response.status_code == status, response.content
+    if status == 400:
+        assert "since" in response.json()["fields"]

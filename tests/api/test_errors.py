@@ -1,7 +1,10 @@
 """Every failure answers in one shape: {"error", "detail", "fields"}."""
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import Client
+
+from apps.accounts.authentication import parse_rate
 
 SHAPE = {"error", "detail", "fields"}
 
@@ -54,7 +57,7 @@ def test_a_body_without_a_numeric_length_is_refused(client):
 
 
 def test_too_many_requests_with_one_token_is_a_429_with_retry_after(client, settings):
-    settings.GANTRY_API_THROTTLE_RATE = "3/min"
+    settings.GANTRY_API_THROTTLE_RATE = "3/hour"
     statuses = [client.get("/api/v1/teams/").status_code for _ in range(4)]
     assert statuses == [200, 200, 200, 429]
     response = client.get("/api/v1/teams/")
@@ -63,7 +66,7 @@ def test_too_many_requests_with_one_token_is_a_429_with_retry_after(client, sett
 
 
 def test_throttling_counts_each_token_apart(api, deployer, settings):
-    settings.GANTRY_API_THROTTLE_RATE = "2/min"
+    settings.GANTRY_API_THROTTLE_RATE = "2/hour"
     first, second = api(deployer), api(deployer)
     assert [first.get("/api/v1/teams/").status_code for _ in range(3)] == [200, 200, 429]
     assert second.get("/api/v1/teams/").status_code == 200
@@ -84,3 +87,13 @@ def test_the_schema_and_docs_need_a_signed_in_user(client):
     assert Client().get("/api/v1/schema/").status_code == 401
     assert Client().get("/api/docs/").status_code == 302  # to the sign-in page
     assert client.get("/api/v1/schema/").status_code == 200
+
+
+@pytest.mark.parametrize(("rate", "expected"), [("1200/min", (1200, 60)), ("20/s", (20, 1))])
+def test_throttle_rates_read_as_count_per_period(rate, expected):
+    assert parse_rate(rate) == expected
+
+
+def test_a_malformed_throttle_rate_says_how_to_write_one():
+    with pytest.raises(ImproperlyConfigured, match=r"write e\.g\. '1200/min'"):
+        parse_rate("fast")
