@@ -571,7 +571,11 @@ def reconcile(deployment_id: int, *, observe_only: bool = False) -> Outcome:
         if outcome.generation is None or outcome.deleted:
             return outcome
         generation = (
-            Deployment.objects.filter(pk=deployment_id).values_list("generation", flat=True).first()
+            # order_by(): .first() would otherwise sort by the model's ordering, a join.
+            Deployment.objects.filter(pk=deployment_id)
+            .order_by()
+            .values_list("generation", flat=True)
+            .first()
         )
         if generation is None or generation <= outcome.generation:
             return outcome
@@ -579,7 +583,10 @@ def reconcile(deployment_id: int, *, observe_only: bool = False) -> Outcome:
 
 
 def _load(deployment_id: int) -> Deployment | None:
-    return Deployment.objects.select_related(*RELATED).filter(pk=deployment_id).first()
+    try:
+        return Deployment.objects.select_related(*RELATED).get(pk=deployment_id)
+    except Deployment.DoesNotExist:
+        return None
 
 
 def _reconcile_locked(deployment_id: int, observe_only: bool) -> Outcome:
@@ -650,7 +657,9 @@ def _follow_up(
     progressing = conditions.get(record.conditions, ConditionType.PROGRESSING) or {}
     started = parse_datetime(progressing.get("last_transition_time") or "") or timezone.now()
     elapsed = (timezone.now() - started).total_seconds()
-    return min(FOLLOW_UP_MAX_S, max(FOLLOW_UP_MIN_S, elapsed / 5))
+    # Half the time the rollout has run so far: quick looks while pods usually become
+    # ready, then fewer, so a slow rollout costs a handful of checks, not dozens.
+    return min(FOLLOW_UP_MAX_S, max(FOLLOW_UP_MIN_S, elapsed / 2))
 
 
 def _same_spec(a: dict[str, Any], b: dict[str, Any]) -> bool:
