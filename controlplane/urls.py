@@ -9,6 +9,7 @@ from apps.monitoring.api import DeploymentMetricsView
 urlpatterns = [
     path("", include("apps.core.urls")),
     path("admin/", admin.site.urls),
+    path("", include("apps.accounts.urls")),
     path("", include("apps.deployments.urls")),
     path("", include("apps.monitoring.urls")),
     # Beside the deployments API (controlplane/api.py), served by apps.monitoring.
@@ -18,5 +19,5 @@ urlpatterns = [
         name="api-deployment-metrics",
     ),
     path("api/", include("controlplane.api")),
-    path("", RedirectView.as_view(url="/admin/", permanent=False), name="home"),
+    path("", RedirectView.as_view(pattern_name="deployments:list"), name="home"),
 ]
