@@ -26,6 +26,13 @@ class ScopedViewMixin:
             return queryset.none()
         return scope(queryset, self.request.user, via=self.scope_via)
 
+    def filter_queryset(self, queryset: QuerySet) -> QuerySet:
+        # Filters and ordering shape lists; one object is found by its id alone (and
+        # the scope above), so a detail request skips building the filter form.
+        if self.detail:
+            return queryset
+        return super().filter_queryset(queryset)
+
 
 class TeamSerializer(serializers.ModelSerializer):
     role = serializers.ChoiceField(

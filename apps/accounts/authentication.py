@@ -73,13 +73,12 @@ class TokenRateThrottle(BaseThrottle):
         now = time.time()
         start = int(now // window * window)
         key = f"throttle:{self._ident(request)}:{start}"
-        # add() creates the window's counter with its expiry only if absent; incr() is atomic.
-        cache.add(key, 0, timeout=window + 1)
         try:
-            count = cache.incr(key)
-        except ValueError:  # the counter expired between add() and incr()
-            cache.add(key, 1, timeout=window + 1)
-            count = 1
+            count = cache.incr(key)  # atomic; the common case, once the window's key exists
+        except ValueError:
+            # First request of the window: create the key with its expiry. If another
+            # request created it in between, add() refuses and incr() counts this one.
+            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
         self._wait = start + window - now
         return count <= limit
 

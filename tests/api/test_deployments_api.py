@@ -1,7 +1,11 @@
 """Deployments over the API: representation, actions, and bad input answered with 400s."""
 
+from datetime import UTC, datetime
+
 import pytest
 
+from apps.deployments import services
+from apps.deployments.api import DeploymentSerializer, name_annotations
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
 from tests import factories
@@ -266,3 +270,22 @@ def test_event_time_filters_take_any_iso_time_or_say_why_not(client, deployment,
     assert response.status_code == status, response.content
     if status == 400:
         assert "since" in response.json()["fields"]
+
+
+def test_the_written_out_representation_equals_drfs_rendering_of_the_fields(
+    deployment, deployer, canary_version
+):
+    services.set_canary(deployment, actor=deployer, version=canary_version, weight=30)
+    services.scale(
+        deployment, actor=deployer, min_replicas=1, max_replicas=3, autoscaling_target=60
+    )
+    Deployment.objects.filter(pk=deployment.pk).update(
+        conditions=[{"type": "Synced", "status": "True", "reason": "Applied", "message": "ok"}],
+        last_synced_at=datetime(2026, 1, 2, 3, 4, 5, 678000, tzinfo=UTC),
+        ready_replicas=2,
+        last_error="quota in namespace",
+    )
+    row = Deployment.objects.annotate(**name_annotations()).get(pk=deployment.pk)
+    serializer = DeploymentSerializer(row)
+    drf_rendering = super(DeploymentSerializer, serializer).to_representation(row)
+    assert serializer.to_representation(row) == drf_rendering
