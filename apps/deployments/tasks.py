@@ -96,6 +96,10 @@ def enqueue_reconcile(
     deployment_id: int, *, observe_only: bool = False, countdown: float | None = None
 ) -> None:
     """Queue a reconcile; if the broker is down, log it and leave it to the next resync."""
+    if countdown is not None and reconcile.app.conf.task_always_eager:
+        # Eager mode runs a task on the spot and cannot wait: a chain of status checks
+        # would recurse until the rollout settles. Resync looks at it later instead.
+        return
     kwargs = {"observe_only": True} if observe_only else {}
     try:
         reconcile.apply_async(
