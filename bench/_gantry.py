@@ -287,16 +287,8 @@ def harness() -> Harness:
         STATE.mkdir(parents=True, exist_ok=True)
         kubeconfig = cluster_script("up.sh").strip().splitlines()[-1]
         atexit.register(_teardown)
-        # The local cluster's Service range (a /24) holds some 250 Services; a
-        # thousand deployments need a second range.
-        service_cidr = {
-            "apiVersion": "networking.k8s.io/v1",
-            "kind": "ServiceCIDR",
-            "metadata": {"name": "bench"},
-            "spec": {"cidrs": ["10.96.0.0/16"]},
-        }
         nodes = _bench_nodes()
-        for document, extra in ((service_cidr, []), (nodes, []), (nodes, ["--subresource=status"])):
+        for document, extra in ((nodes, []), (nodes, ["--subresource=status"])):
             subprocess.run(
                 [str(kubectl_path()), "--kubeconfig", kubeconfig, "apply", "--server-side",
                  "--field-manager=gantry-bench", *extra, "-f", "-"],

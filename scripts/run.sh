@@ -77,7 +77,10 @@ logs="$GANTRY_STATE/logs"
 .venv/bin/gunicorn controlplane.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 \
   --access-logfile "$logs/gunicorn-access.log" --error-logfile "$logs/gunicorn.log" &
 pids+=($!)
-.venv/bin/celery -A controlplane worker --queues reconcile,resync,celery --concurrency 2 \
+# Reconciles mostly wait on the API server and the database, so more processes than
+# cores pay off; each costs about 110 MB.
+.venv/bin/celery -A controlplane worker --queues reconcile,resync,celery \
+  --concurrency "${GANTRY_WORKER_CONCURRENCY:-4}" \
   --loglevel INFO --logfile "$logs/celery-worker.log" >>"$logs/celery-worker.log" 2>&1 &
 pids+=($!)
 .venv/bin/celery -A controlplane beat --loglevel INFO --logfile "$logs/celery-beat.log" \
