@@ -247,8 +247,11 @@ class Deployment(TimeStampedModel):
                     errors["canary_version"] = (
                         "The canary is the version already serving; choose another version."
                     )
+        # Checked on create only: a team that loses access to an environment must
+        # still be able to stop, scale down and delete what it already runs there.
         if (
-            self.environment_id
+            self._state.adding
+            and self.environment_id
             and self.team_id
             and not self.environment.teams.filter(pk=self.team_id).exists()
         ):

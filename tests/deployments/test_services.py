@@ -118,3 +118,13 @@ def test_a_canary_must_be_another_version_of_the_same_model(deployment, deployer
             deployment, actor=deployer, canary_version=other_model_version, canary_weight=10
         )
     assert "same model" in caught.value.message_dict["canary_version"][0]
+
+
+def test_a_team_that_lost_access_to_an_environment_can_still_stop_and_delete(
+    deployment, deployer, environment, team
+):
+    environment.teams.remove(team)
+    stopped = services.stop(deployment, actor=deployer)
+    assert stopped.state == State.STOPPED
+    deleting = services.request_delete(stopped, actor=deployer)
+    assert deleting.state == State.DELETING
