@@ -29,7 +29,7 @@ from apps.clusters.models import Environment
 from apps.core.api import ScopedPrimaryKeyRelatedField
 from apps.deployments import services
 from apps.deployments.filters import DeploymentFilter, EventFilter
-from apps.deployments.models import Deployment, Event, Revision
+from apps.deployments.models import SPEC_FIELDS, Deployment, Event, Revision
 from apps.registry.models import ModelVersion
 
 
@@ -80,19 +80,11 @@ class StatusSerializer(serializers.Serializer):
     last_synced_at = serializers.DateTimeField(allow_null=True)
 
 
+# The plain spec fields; versions, the canary and state are rendered on their own.
 SPEC_READ_FIELDS = [
-    "replicas",
-    "min_replicas",
-    "max_replicas",
-    "autoscaling_metric",
-    "autoscaling_metric_name",
-    "autoscaling_target",
-    "cpu",
-    "memory",
-    "gpu_count",
-    "gpu_model",
-    "mig_profile",
-    "auto_rollback",
+    name
+    for name in SPEC_FIELDS
+    if name not in ("model_version", "canary_version", "canary_weight", "state")
 ]
 
 
