@@ -8,6 +8,7 @@ on demand through the fixtures in tests/fixtures/.
 import pytest
 
 from apps.accounts.choices import Role
+from apps.deployments import services
 from tests import factories
 
 pytest_plugins: list[str] = ["tests.fixtures.prometheus", "tests.fixtures.kube"]
@@ -69,3 +70,19 @@ def environment(team):
 @pytest.fixture
 def model_version(team):
     return factories.ModelVersionFactory(model__team=team)
+
+
+@pytest.fixture
+def deployment(deployer, team, environment, model_version):
+    """A one-H100 deployment created through the services, as a deployer would."""
+    return services.create_deployment(
+        actor=deployer,
+        team=team,
+        environment=environment,
+        name="chat",
+        model_version=model_version,
+        cpu="2",
+        memory="16Gi",
+        gpu_count=1,
+        gpu_model="NVIDIA-H100-80GB-HBM3",
+    )

@@ -47,21 +47,6 @@ def api(db):
 
 
 @pytest.fixture
-def deployment(deployer, team, environment, model_version):
-    return services.create_deployment(
-        actor=deployer,
-        team=team,
-        environment=environment,
-        name="chat",
-        model_version=model_version,
-        cpu="2",
-        memory="16Gi",
-        gpu_count=1,
-        gpu_model=H100,
-    )
-
-
-@pytest.fixture
 def world(owner, deployer, teammate, outsider, team, environment) -> World:
     model = factories.ModelFactory(team=team, name="secret-model")
     stable = factories.ModelVersionFactory(model=model, version="v1")

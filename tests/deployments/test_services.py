@@ -9,21 +9,6 @@ from apps.deployments.models import Deployment, Event, Revision
 from tests import factories
 
 
-@pytest.fixture
-def deployment(deployer, team, environment, model_version):
-    return services.create_deployment(
-        actor=deployer,
-        team=team,
-        environment=environment,
-        name="chat",
-        model_version=model_version,
-        cpu="2",
-        memory="16Gi",
-        gpu_count=1,
-        gpu_model="NVIDIA-H100-80GB-HBM3",
-    )
-
-
 def test_create_records_revision_one_and_an_audit_event(deployment, deployer):
     assert deployment.generation == 1
     revision = deployment.revisions.get()
