@@ -38,8 +38,6 @@ OTHER_TEAM_SHARE = 0.1  # deployments of a team the caller is not in: scoping mu
 RATE = 100
 PACED_S = 20
 WRK_S = 10
-WORKERS = 2
-THREADS = 4
 
 NAMES = [
     "api.get_rps",
@@ -188,7 +186,7 @@ def _sql_queries(path: str, token: str) -> int:
 
 
 class _gunicorn:
-    """gunicorn as production runs it, on a free loopback port, for the `with` block."""
+    """gunicorn with the settings production uses, on a free loopback port, for the `with` block."""
 
     def __enter__(self) -> str:
         with socket.socket() as probe:
@@ -198,10 +196,8 @@ class _gunicorn:
             [
                 str(Path(sys.executable).with_name("gunicorn")),
                 "controlplane.wsgi",
+                "--config=python:controlplane.gunicorn_conf",
                 f"--bind=127.0.0.1:{port}",
-                f"--workers={WORKERS}",
-                "--worker-class=gthread",
-                f"--threads={THREADS}",
                 "--log-level=warning",
             ],
             cwd=ROOT,

@@ -74,7 +74,7 @@ stop_all() {
 trap stop_all INT TERM EXIT
 
 logs="$GANTRY_STATE/logs"
-.venv/bin/gunicorn controlplane.wsgi --bind "127.0.0.1:$port" --workers 2 --threads 4 \
+.venv/bin/gunicorn controlplane.wsgi --config python:controlplane.gunicorn_conf --bind "127.0.0.1:$port" \
   --access-logfile "$logs/gunicorn-access.log" --error-logfile "$logs/gunicorn.log" &
 pids+=($!)
 # Reconciles mostly wait on the API server and the database, so more processes than
