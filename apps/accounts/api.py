@@ -1,6 +1,6 @@
 """REST API for teams, their members and the caller's own API tokens."""
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, OuterRef, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, serializers, status, viewsets
@@ -81,9 +81,10 @@ class RoleSerializer(serializers.Serializer):
 class TeamMemberViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     """Members of a team: everyone in it reads them; its admins add, change and remove."""
 
-    queryset = Membership.objects.select_related("user")
+    # Keyset pages need the sort value on the row itself, not across a relation.
+    queryset = Membership.objects.select_related("user").annotate(username=F("user__username"))
     serializer_class = MemberSerializer
-    ordering = ["user__username"]
+    ordering = ["username"]
 
     def get_queryset(self) -> QuerySet[Membership]:
         return super().get_queryset().filter(team_id=self.kwargs.get("team_pk"))

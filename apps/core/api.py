@@ -1,4 +1,4 @@
-"""What every API endpoint shares: one error shape, pagination, schema hooks.
+"""What every API endpoint shares: one error shape and schema hooks.
 
 Every failure answers `{"error": "<code>", "detail": "<sentence>", "fields": {...}}`,
 whatever raised it: a serializer, a service's Django ValidationError, a missing
@@ -18,7 +18,6 @@ from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from rest_framework import exceptions, serializers, status
-from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 
 logger = logging.getLogger(__name__)
@@ -167,12 +166,6 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def fail(self, key: str, **kwargs: Any) -> None:
         super().fail(key, name=self.name, **kwargs)
-
-
-class Pagination(PageNumberPagination):
-    page_size = 25
-    page_size_query_param = "page_size"
-    max_page_size = 200
 
 
 @csrf_exempt  # it changes nothing, and a CSRF page would break the error shape
