@@ -1,10 +1,11 @@
 """API authentication by personal token, and throttling per token."""
 
+import functools
 import time
 from typing import Any
 
+import redis
 from django.conf import settings
-from django.core.cache import cache
 from django.core.exceptions import ImproperlyConfigured
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import exceptions
@@ -61,10 +62,11 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
 class TokenRateThrottle(BaseThrottle):
     """At most GANTRY_API_THROTTLE_RATE requests per token (or browser user) per window.
 
-    A fixed-window counter in the shared cache: one atomic increment per request,
-    whatever the rate. (DRF's SimpleRateThrottle stores every request's timestamp
-    and rewrites the whole list each time, which grows with the rate.) A client
-    may send up to twice the rate across a window boundary; that is the price of
+    A fixed-window counter in Redis: one round trip per request, whatever the
+    rate, which creates the window's key with its expiry if it is new and counts
+    the request. (DRF's SimpleRateThrottle stores every request's timestamp and
+    rewrites the whole list each time, which grows with the rate.) A client may
+    send up to twice the rate across a window boundary; that is the price of
     O(1) and is fine for protecting the server.
     """
 
@@ -72,13 +74,11 @@ class TokenRateThrottle(BaseThrottle):
         limit, window = parse_rate(settings.GANTRY_API_THROTTLE_RATE)
         now = time.time()
         start = int(now // window * window)
-        key = f"throttle:{self._ident(request)}:{start}"
-        try:
-            count = cache.incr(key)  # atomic; the common case, once the window's key exists
-        except ValueError:
-            # First request of the window: create the key with its expiry. If another
-            # request created it in between, add() refuses and incr() counts this one.
-            count = 1 if cache.add(key, 1, timeout=window + 1) else cache.incr(key)
+        key = f"{settings.CACHES['default']['KEY_PREFIX']}:throttle:{self._ident(request)}:{start}"
+        pipeline = _redis().pipeline(transaction=False)
+        pipeline.set(key, 0, ex=window + 1, nx=True)
+        pipeline.incr(key)
+        _, count = pipeline.execute()
         self._wait = start + window - now
         return count <= limit
 
@@ -91,6 +91,12 @@ class TokenRateThrottle(BaseThrottle):
         if request.user and request.user.is_authenticated:
             return f"user-{request.user.pk}"
         return f"addr-{self.get_ident(request)}"
+
+
+@functools.cache
+def _redis() -> redis.Redis:
+    """One client, and so one connection pool, per process."""
+    return redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
 
 
 def parse_rate(rate: str) -> tuple[int, int]:
