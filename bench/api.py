@@ -1,7 +1,8 @@
 """The REST API over 10,000 deployments in PostgreSQL, served by gunicorn on loopback.
 
-api.get_rps: throughput of GET /api/v1/deployments/{id}/ with wrk, as many
-    requests as eight keep-alive connections can make in WRK_S seconds.
+api.get_rps, api.list_rps: throughput of GET /api/v1/deployments/{id}/ and of the
+    list's first page with wrk, as many requests as eight keep-alive connections
+    can make in WRK_S seconds.
 api.get_p50_ms / api.get_p99_ms, api.list_p50_ms / api.list_p99_ms: latency of
     GET /api/v1/deployments/{id}/ and of the list's first page at a steady RATE
     requests per second for PACED_S seconds. The load is open-loop: each request
@@ -41,6 +42,7 @@ WRK_S = 10
 
 NAMES = [
     "api.get_rps",
+    "api.list_rps",
     "api.get_p50_ms",
     "api.get_p99_ms",
     "api.list_p50_ms",
@@ -76,6 +78,7 @@ def run(emit: Emit) -> None:
         headers = {"Authorization": f"Bearer {token}"}
         _paced(base, detail, headers, rate=RATE, seconds=2)  # warm every worker and thread
         emit("api.get_rps", _wrk(base + detail, headers), "req/s")
+        emit("api.list_rps", _wrk(base + listing, headers), "req/s")
         for name, path in (("get", detail), ("list", listing)):
             latencies = _paced(base, path, headers, rate=RATE, seconds=PACED_S)
             emit(f"api.{name}_p50_ms", statistics.median(latencies) * 1000, "ms")
