@@ -1,9 +1,13 @@
+from collections.abc import Callable
 from typing import Any
 
+from django import forms
 from django.contrib import admin, messages
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from apps.accounts import services
@@ -31,10 +35,102 @@ class TeamScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+class _DryRun(Exception):
+    """Raised to roll back a service call made only to validate."""
+
+
+class ServiceAdmin(TeamScopedAdmin):
+    """A TeamScopedAdmin whose add and change go through a service function.
+
+    The admin form only collects values. When it validates, the service runs
+    once inside a savepoint that is then rolled back: its role check, its rules
+    and its messages become form errors, and nothing is written. Saving runs the
+    service for real, which checks again under its locks and records the audit
+    event. Subclasses name the service's fields and say how to create and update.
+    """
+
+    service_fields: tuple[str, ...] = ()
+
+    def create(self, request: HttpRequest, obj: Any, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def update(self, request: HttpRequest, obj: Any, values: dict[str, Any]) -> Any:
+        raise NotImplementedError
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs):
+        form_class = super().get_form(request, obj, change=change, **kwargs)
+        admin_page = self
+
+        class ServiceForm(form_class):
+            def _post_clean(self) -> None:
+                super()._post_clean()
+                if not self.errors:
+                    admin_page._dry_run(request, self)
+
+        return ServiceForm
+
+    def save_model(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool):
+        saved = self._write(request, obj, form, change)
+        obj.pk = saved.pk
+        obj.refresh_from_db()
+
+    def _dry_run(self, request: HttpRequest, form: forms.ModelForm) -> None:
+        change = form.instance.pk is not None
+        refusal = refusal_of(lambda: self._write(request, form.instance, form, change))
+        if isinstance(refusal, ValidationError) and hasattr(refusal, "error_dict"):
+            for name, errors in refusal.error_dict.items():
+                form.add_error(name if name in form.fields else None, errors)
+        elif refusal is not None:
+            form.add_error(None, _sentence(refusal))
+
+    def _write(self, request: HttpRequest, obj: Any, form: forms.ModelForm, change: bool) -> Any:
+        if change:
+            # Only what the form changed, so the service's audit message says just that.
+            changed = {name: form.cleaned_data[name] for name in form.changed_data}
+            values = {n: v for n, v in changed.items() if n in self.service_fields}
+            current = type(obj).objects.get(pk=obj.pk)
+            return self.update(request, current, values) if values else current
+        values = {n: v for n, v in form.cleaned_data.items() if n in self.service_fields}
+        return self.create(request, obj, values)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+        fields = list(super().get_readonly_fields(request, obj))
+        # Whose record it is stays fixed; the services change nothing else about it.
+        owner = self.team_path.split("__")[0]
+        return [*fields, owner] if obj is not None and owner not in fields else fields
+
+
+def refusal_of(call: Callable[[], Any]) -> ValidationError | PermissionDenied | None:
+    """What a service call would refuse with, found by running it in a rolled-back savepoint."""
+    try:
+        with transaction.atomic():
+            call()
+            raise _DryRun
+    except _DryRun:
+        return None
+    except (PermissionDenied, ValidationError) as refusal:
+        return refusal
+
+
+def _sentence(refusal: ValidationError | PermissionDenied) -> str:
+    if isinstance(refusal, ValidationError):
+        return " ".join(refusal.messages)
+    return str(refusal)
+
+
 class MembershipInline(admin.TabularInline):
+    """The team's members at a glance; they are changed on the Membership pages, through
+    the services, so that roles are checked and the audit trail records it."""
+
     model = Membership
-    extra = 1
-    autocomplete_fields = ["user"]
+    extra = 0
+    fields = ["user", "role", "created_at"]
+    readonly_fields = fields
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
 
 
 @admin.register(Team)
@@ -53,11 +149,45 @@ class TeamAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(TeamScopedAdmin):
+class MembershipAdmin(ServiceAdmin):
+    """Members are added, re-roled and removed by the team's admins, through the services."""
+
     list_display = ["user", "team", "role", "created_at"]
     list_filter = ["role", ("team", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["user__username", "user__email", "team__name"]
     autocomplete_fields = ["user", "team"]
+    service_fields = ("role",)
+
+    def create(self, request: HttpRequest, obj: Membership, values: dict[str, Any]):
+        return services.add_member(
+            actor=request.user, team=obj.team, username=obj.user.get_username(), **values
+        )
+
+    def update(self, request: HttpRequest, obj: Membership, values: dict[str, Any]):
+        return services.change_role(actor=request.user, membership=obj, **values)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Membership | None = None):
+        fields = super().get_readonly_fields(request, obj)
+        return [*fields, "user"] if obj is not None else fields
+
+    def get_actions(self, request: HttpRequest) -> dict:
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # one at a time, each through remove_member
+        return actions
+
+    def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
+        membership = self.get_object(request, object_id)
+        if request.method == "POST" and membership is not None:
+            refusal = refusal_of(
+                lambda: services.remove_member(actor=request.user, membership=membership)
+            )
+            if refusal is not None:
+                self.message_user(request, _sentence(refusal), messages.ERROR)
+                return redirect("admin:accounts_membership_change", membership.pk)
+        return super().delete_view(request, object_id, extra_context)
+
+    def delete_model(self, request: HttpRequest, obj: Membership) -> None:
+        services.remove_member(actor=request.user, membership=obj)
 
 
 @admin.register(ApiToken)
