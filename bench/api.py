@@ -9,6 +9,8 @@ api.get_p50_ms / api.get_p99_ms, api.list_p50_ms / api.list_p99_ms: latency of
     has a scheduled start, and its latency counts from then, so a slow answer
     delays the count of the ones queued behind it (no coordinated omission).
     The goal is p99 <= 100 ms at 100 requests/s on the 2-core machine.
+api.get_cpu_ms / api.list_cpu_ms: CPU time the server side (gunicorn's processes
+    and their PostgreSQL backends) spends per request during those paced runs.
 api.get_sql_queries / api.list_sql_queries: SQL statements of one request of
     each kind (with the token's last-use stamp already fresh), measured in
     process. They must not grow with the number of deployments: the same
@@ -47,6 +49,8 @@ NAMES = [
     "api.get_p99_ms",
     "api.list_p50_ms",
     "api.list_p99_ms",
+    "api.get_cpu_ms",
+    "api.list_cpu_ms",
     "api.get_sql_queries",
     "api.list_sql_queries",
 ]
@@ -74,15 +78,19 @@ def run(emit: Emit) -> None:
     emit("api.get_sql_queries", at_full[0], "queries")
     emit("api.list_sql_queries", at_full[1], "queries")
 
-    with _gunicorn() as base:
+    with _gunicorn() as server:
+        base = server.base
         headers = {"Authorization": f"Bearer {token}"}
         _paced(base, detail, headers, rate=RATE, seconds=2)  # warm every worker and thread
         emit("api.get_rps", _wrk(base + detail, headers), "req/s")
         emit("api.list_rps", _wrk(base + listing, headers), "req/s")
         for name, path in (("get", detail), ("list", listing)):
+            before = _server_cpu_s(server)
             latencies = _paced(base, path, headers, rate=RATE, seconds=PACED_S)
+            cpu_s = _server_cpu_s(server, since=before)
             emit(f"api.{name}_p50_ms", statistics.median(latencies) * 1000, "ms")
             emit(f"api.{name}_p99_ms", _percentile(latencies, 99) * 1000, "ms")
+            emit(f"api.{name}_cpu_ms", sum(cpu_s.values()) / len(latencies) * 1000, "ms")
 
 
 def _setup_django() -> None:
@@ -191,7 +199,7 @@ def _sql_queries(path: str, token: str) -> int:
 class _gunicorn:
     """gunicorn with the settings production uses, on a free loopback port, for the `with` block."""
 
-    def __enter__(self) -> str:
+    def __enter__(self) -> _gunicorn:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             port = probe.getsockname()[1]
@@ -206,14 +214,14 @@ class _gunicorn:
             cwd=ROOT,
             env=os.environ.copy(),
         )
-        base = f"http://127.0.0.1:{port}"
+        self.base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             try:
                 connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
                 connection.request("GET", "/healthz")
                 if connection.getresponse().status == 200:
-                    return base
+                    return self
             except OSError:
                 time.sleep(0.2)
         self.process.terminate()
@@ -222,6 +230,39 @@ class _gunicorn:
     def __exit__(self, *exc: object) -> None:
         self.process.terminate()
         self.process.wait(timeout=30)
+
+
+def _server_cpu_s(server: _gunicorn, since: dict[int, float] | None = None) -> dict[int, float]:
+    """CPU seconds used by gunicorn's processes and their PostgreSQL backends, by pid;
+    with `since`, what each used after that earlier reading."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        pids = {row[0] for row in cursor.fetchall()}
+    pids |= {server.process.pid, *_children(server.process.pid)}
+    used = {pid: _cpu_s(pid) for pid in pids}
+    if since is None:
+        return used
+    return {pid: seconds - since.get(pid, 0.0) for pid, seconds in used.items()}
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        found += [int(child) for child in (task / "children").read_text().split()]
+    return found
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:  # gone since it was listed
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _wrk(url: str, headers: dict[str, str]) -> float:
