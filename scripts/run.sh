@@ -17,10 +17,12 @@ if [ -z "${SECRET_KEY:-}" ] && [ -z "${SECRET_KEY_FILE:-}" ]; then
   export SECRET_KEY_FILE="$GANTRY_STATE/secret_key"
 fi
 
+started_redis=""
 if [ -z "${REDIS_URL:-}" ]; then
   say "starting a private Redis"
   REDIS_URL=$(bash scripts/services/redis.sh start "$GANTRY_STATE/redis")
   export REDIS_URL
+  started_redis=1
 fi
 
 demo_kubeconfig="${GANTRY_KUBECONFIG:-}"
@@ -67,6 +69,7 @@ stop_all() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$demo_metrics" ]; then bash scripts/demo/metrics.sh stop "$GANTRY_STATE/metrics" || true; fi  # dashboards
+  if [ -n "$started_redis" ]; then bash scripts/services/redis.sh stop "$GANTRY_STATE/redis" || true; fi
   if [ -n "$started_cluster" ] && [ -z "${GANTRY_KEEP_CLUSTER:-}" ]; then
     bash scripts/cluster/down.sh || true
   fi
