@@ -23,7 +23,8 @@ class ModelSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Model
-        fields = ["id", "team", "name", "description", "framework", "task", "created_at"]
+        # What the service accepts, so a new field cannot be writable in one place only.
+        fields = ["id", "team", *services.MODEL_FIELDS, "created_at"]
         read_only_fields = ["id", "created_at"]
         validators: list = []  # uniqueness is the service's to check, with its own message
 
@@ -72,22 +73,7 @@ class ModelVersionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = ModelVersion
-        fields = [
-            "id",
-            "model",
-            "version",
-            "description",
-            "artifact_uri",
-            "runtime",
-            "image",
-            "port",
-            "health_path",
-            "default_cpu",
-            "default_memory",
-            "default_gpu_count",
-            "in_use",
-            "created_at",
-        ]
+        fields = ["id", "model", *services.VERSION_FIELDS, "in_use", "created_at"]
         read_only_fields = ["id", "model", "in_use", "created_at"]
         validators: list = []
 
