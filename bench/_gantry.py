@@ -123,7 +123,7 @@ class Harness:
     @property
     def cluster(self) -> Any:
         from apps.clusters import kube
-        from apps.deployments.reconcile import cluster_ref
+        from apps.deployments.reconciler import cluster_ref
 
         return kube.connect(cluster_ref(self.objects["cluster"]))
 

@@ -31,7 +31,7 @@ def _manifests(h, environment, prefix: str) -> list[dict]:
     """The objects Gantry would apply for COUNT deployments, built by Gantry's own code."""
     from dataclasses import replace
 
-    from apps.deployments import manifests, reconcile
+    from apps.deployments import manifests, reconciler
     from apps.deployments.models import Deployment
 
     template = Deployment(
@@ -43,7 +43,7 @@ def _manifests(h, environment, prefix: str) -> list[dict]:
         memory="32Mi",
         pk=0,
     )
-    base = reconcile.spec_of(template)
+    base = reconciler.spec_of(template)
     objects = []
     for i in range(COUNT):
         spec = replace(base, id=10_000_000 + i, name=f"{prefix}-{i}")
@@ -52,13 +52,13 @@ def _manifests(h, environment, prefix: str) -> list[dict]:
 
 
 def _prepare_namespace(h, environment) -> None:
-    from apps.deployments import reconcile
+    from apps.deployments import reconciler
 
     team = h.objects["team"].name
-    reconcile.ensure_namespace(
+    reconciler.ensure_namespace(
         h.cluster,
         environment.namespace_for(team),
-        lambda: reconcile.namespace_spec(environment, team, None),
+        lambda: reconciler.namespace_spec(environment, team, None),
         refresh=True,
     )
 

@@ -5,6 +5,8 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from apps.deployments.queue import RECONCILE, RECONCILE_NAMESPACE, RESYNC
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
 
 app = Celery("gantry")
@@ -17,9 +19,9 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.conf.task_default_queue = "celery"
 app.conf.task_queues = (Queue("celery"), Queue("reconcile"), Queue("resync"))
 app.conf.task_routes = {
-    "apps.deployments.tasks.reconcile": {"queue": "reconcile"},
-    "apps.deployments.tasks.reconcile_namespace": {"queue": "reconcile"},
-    "apps.deployments.tasks.resync": {"queue": "resync"},
+    RECONCILE: {"queue": "reconcile"},
+    RECONCILE_NAMESPACE: {"queue": "reconcile"},
+    RESYNC: {"queue": "resync"},
 }
 
 
@@ -30,9 +32,7 @@ def _schedule_resync(sender: Celery, **kwargs: object) -> None:
 
     interval = float(settings.GANTRY_RESYNC_INTERVAL_S)
     # A sweep not started within one interval is stale: the next one replaces it.
-    sender.add_periodic_task(
-        interval, sender.signature("apps.deployments.tasks.resync"), name="resync", expires=interval
-    )
+    sender.add_periodic_task(interval, sender.signature(RESYNC), name="resync", expires=interval)
 
 
 app.autodiscover_tasks()

@@ -11,7 +11,7 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from apps.accounts import services
-from apps.accounts.access import scope, teams_for
+from apps.accounts.access import teams_for
 from apps.accounts.forms import NewTokenForm
 from apps.accounts.models import ApiToken, Membership, Team
 
@@ -19,7 +19,7 @@ from apps.accounts.models import ApiToken, Membership, Team
 class TeamScopedAdmin(admin.ModelAdmin):
     """An admin page that shows staff only their teams' records (superusers see all).
 
-    `team_path` is the lookup from the record to its team, as for `access.scope()`.
+    `team_path` is the lookup from the record to its team, as on its model's queryset.
     Choices of teams in forms and filters are narrowed the same way, so another
     team's name never shows up in a drop-down either.
     """
@@ -27,7 +27,7 @@ class TeamScopedAdmin(admin.ModelAdmin):
     team_path = "team"
 
     def get_queryset(self, request: HttpRequest) -> QuerySet:
-        return scope(super().get_queryset(request), request.user, via=self.team_path)
+        return super().get_queryset(request).visible_to(request.user)
 
     def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
         if db_field.related_model is Team:

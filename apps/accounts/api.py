@@ -9,22 +9,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from apps.accounts import services
-from apps.accounts.access import scope, teams_for
+from apps.accounts.access import teams_for
 from apps.accounts.choices import Role
 from apps.accounts.models import ApiToken, Membership, Team
 
 
 class ScopedViewMixin:
-    """`get_queryset()` is the view's `queryset` narrowed to the user's teams by
-    `access.scope()` (through `scope_via`): the API's one scoping point."""
-
-    scope_via = "team"
+    """`get_queryset()` is the view's `queryset` narrowed to the user's teams by its
+    model's `visible_to()`: the API's one scoping point."""
 
     def get_queryset(self) -> QuerySet:
         queryset = super().get_queryset()
         if getattr(self, "swagger_fake_view", False):  # schema generation has no user
             return queryset.none()
-        return scope(queryset, self.request.user, via=self.scope_via)
+        return queryset.visible_to(self.request.user)
 
     def filter_queryset(self, queryset: QuerySet) -> QuerySet:
         # Filters and ordering shape lists; one object is found by its id alone (and
@@ -150,7 +148,7 @@ class TokenViewSet(
     def get_queryset(self) -> QuerySet[ApiToken]:
         if getattr(self, "swagger_fake_view", False):
             return self.queryset.none()
-        return self.queryset.filter(user=self.request.user)
+        return self.queryset.visible_to(self.request.user)
 
     @extend_schema(request=NewTokenSerializer, responses={201: IssuedTokenSerializer})
     def create(self, request: Request, *args, **kwargs) -> Response:

@@ -10,3 +10,9 @@ class Role(models.TextChoices):
 
 
 ROLE_RANK = {Role.VIEWER: 0, Role.DEPLOYER: 1, Role.ADMIN: 2}
+
+
+def roles_at_least(role: str) -> list[str]:
+    """`role` and every stronger one."""
+    floor = ROLE_RANK[Role(role)]
+    return [r.value for r, rank in ROLE_RANK.items() if rank >= floor]

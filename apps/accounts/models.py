@@ -1,14 +1,66 @@
-"""Teams and who belongs to them."""
+"""Teams and who belongs to them, and the one way records are scoped to a user's teams."""
+
+from typing import Any, Self
 
 from django.conf import settings
 from django.db import models
 
-from apps.accounts.choices import ROLE_RANK, Role
+from apps.accounts.choices import Role, roles_at_least
 from apps.core.models import TimeStampedModel
 from apps.core.validators import validate_dns_label
 
 # A team's name becomes part of Kubernetes namespace names (`<environment>-<team>`).
 TEAM_NAME_MAX = 30
+
+
+def is_active_user(user: Any) -> bool:
+    return bool(getattr(user, "is_authenticated", False) and getattr(user, "is_active", False))
+
+
+class TeamScopedQuerySet(models.QuerySet):
+    """Records that belong to a team, narrowed to what a user may see: the one scoping point.
+
+    Every page, API view, serializer choice and admin page fetches through
+    `visible_to()`, so isolation between teams is decided here and nowhere else. A
+    record of a team the user is not in is simply absent, so it answers 404 and never
+    appears in a list (the AWX `accessible_objects` idea). Superusers are the
+    platform's admins and see every team; other staff are scoped like everyone else.
+    Subclasses name `team_path`, the lookup from the record to its team.
+    """
+
+    team_path = "team"
+
+    def visible_to(self, user: Any, role: str = Role.VIEWER) -> Self:
+        """The records of teams in which `user` holds `role` or a stronger one."""
+        if not is_active_user(user):
+            return self.none()
+        if user.is_superuser:
+            return self
+        # Membership rows name the team ids directly: a simpler subquery than through Team.
+        team_ids = Membership.objects.filter(user=user, role__in=roles_at_least(role))
+        scoped = self.filter(**{f"{self.team_path}__in": team_ids.values("team_id")})
+        # Many teams may share a record (an environment): one row each all the same.
+        return scoped.distinct() if self._through_many_to_many() else scoped
+
+    def _through_many_to_many(self) -> bool:
+        first = self.team_path.split("__")[0]
+        return first != "pk" and self.model._meta.get_field(first).many_to_many
+
+
+class TeamQuerySet(TeamScopedQuerySet):
+    team_path = "pk"
+
+
+class MembershipQuerySet(TeamScopedQuerySet):
+    team_path = "team"
+
+
+class ApiTokenQuerySet(models.QuerySet):
+    def visible_to(self, user: Any) -> Self:
+        """A token is its holder's alone: nobody else, superusers included, lists it."""
+        if not is_active_user(user):
+            return self.none()
+        return self.filter(user=user)
 
 
 class Team(TimeStampedModel):
@@ -26,6 +78,8 @@ class Team(TimeStampedModel):
         settings.AUTH_USER_MODEL, through="Membership", related_name="teams"
     )
 
+    objects = TeamQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -42,6 +96,8 @@ class Membership(TimeStampedModel):
     team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(max_length=16, choices=Role.choices, default=Role.VIEWER)
 
+    objects = MembershipQuerySet.as_manager()
+
     class Meta:
         ordering = ["team__name", "user__username"]
         constraints = [
@@ -53,10 +109,6 @@ class Membership(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.team} as {self.get_role_display()}"
-
-    def allows(self, role: str) -> bool:
-        """True when this membership's role is `role` or a stronger one."""
-        return ROLE_RANK[Role(self.role)] >= ROLE_RANK[Role(role)]
 
 
 class ApiToken(TimeStampedModel):
@@ -78,13 +130,11 @@ class ApiToken(TimeStampedModel):
     revoked_at = models.DateTimeField(null=True, blank=True, editable=False)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
 
+    objects = ApiTokenQuerySet.as_manager()
+
     class Meta:
         ordering = ["user__username", "-created_at"]
         verbose_name = "API token"
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
-
-    @property
-    def is_revoked(self) -> bool:
-        return self.revoked_at is not None

@@ -20,7 +20,6 @@ class EnvironmentViewSet(ScopedViewMixin, viewsets.ReadOnlyModelViewSet):
     """The environments your teams may deploy into."""
 
     queryset = Environment.objects.select_related("cluster")
-    scope_via = "teams"
     serializer_class = EnvironmentSerializer
     filterset_fields = ["tier", "teams"]
     ordering_fields = ["name", "tier"]

@@ -24,7 +24,10 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
 
-FIELD_MANAGER = "gantry"
+from apps.core.constants import MANAGER
+
+# The field manager of apply() unless a caller names another.
+FIELD_MANAGER = MANAGER
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 # Connect fast so an unreachable cluster is noticed quickly; reads of a large fleet
 # (one LIST per kind) may take a while on a busy API server.
@@ -201,14 +204,18 @@ class Cluster:
             ) from None
         if 200 <= response.status < 300:
             return data
+        raise self._error(response, data, f"{method} {path}")
+
+    def _error(self, response: Any, data: bytes, request: str) -> KubeError:
+        """The API server's refusal as a KubeError that says whether to try again."""
         message, reason, retry, conflicts = _api_message(data)
-        message = message or f"{method} {path}: HTTP {response.status} {response.reason}"
+        message = message or f"{request}: HTTP {response.status} {response.reason}"
         error_class: type[KubeError] = KubeError
         if response.status == 404:
             error_class = NotFound
         elif response.status == 409 and conflicts:
             error_class = FieldConflict
-        raise error_class(
+        return error_class(
             cluster=self.ref.name,
             message=message,
             status=response.status,

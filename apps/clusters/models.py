@@ -3,7 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from apps.accounts.models import TEAM_NAME_MAX, Team
+from apps.accounts.models import TEAM_NAME_MAX, Team, TeamScopedQuerySet
 from apps.clusters.choices import Connection, Tier
 from apps.core.lib.promql import validate_overrides
 from apps.core.models import TimeStampedModel
@@ -80,6 +80,10 @@ class Cluster(TimeStampedModel):
             )
 
 
+class EnvironmentQuerySet(TeamScopedQuerySet):
+    team_path = "teams"
+
+
 class Environment(TimeStampedModel):
     """A tier of a cluster (development, staging, production) that teams deploy into.
 
@@ -98,6 +102,8 @@ class Environment(TimeStampedModel):
     teams = models.ManyToManyField(
         Team, blank=True, related_name="environments", help_text="Teams that may deploy here."
     )
+
+    objects = EnvironmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["cluster__name", "name"]

@@ -25,14 +25,6 @@ logger = logging.getLogger(__name__)
 NOT_FOUND_DETAIL = "Not found: there is no such object, or it belongs to a team you are not in."
 
 
-class ApiError(exceptions.APIException):
-    """An API failure with its own code, for conditions DRF has no class for."""
-
-    def __init__(self, status_code: int, code: str, detail: str) -> None:
-        super().__init__(detail=detail, code=code)
-        self.status_code = status_code
-
-
 def error_body(code: str, detail: str, fields: Mapping[str, list[str]] | None = None) -> dict:
     return {"error": code, "detail": detail, "fields": dict(fields or {})}
 

@@ -1,6 +1,6 @@
 """REST API for deployments, their revisions and the audit trail.
 
-Viewsets fetch through `access.scope()` (another team's deployment is a 404)
+Viewsets fetch through `visible_to()` (another team's deployment is a 404)
 and hand every change to `apps.deployments.services`; serializers only parse
 and render.
 """
@@ -23,7 +23,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from apps.accounts.access import scope, teams_for
+from apps.accounts.access import teams_for
 from apps.accounts.api import ScopedViewMixin
 from apps.accounts.models import Team
 from apps.clusters.models import Environment
@@ -35,11 +35,11 @@ from apps.registry.models import ModelVersion
 
 
 def _versions(user) -> QuerySet[ModelVersion]:
-    return scope(ModelVersion.objects.all(), user, via="model__team")
+    return ModelVersion.objects.visible_to(user)
 
 
 def _environments(user) -> QuerySet[Environment]:
-    return scope(Environment.objects.all(), user, via="teams")
+    return Environment.objects.visible_to(user)
 
 
 def _version_field(name: str, **kwargs) -> ScopedPrimaryKeyRelatedField:
@@ -360,7 +360,7 @@ class _UnderDeployment:
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
         self.deployment = get_object_or_404(
-            scope(Deployment.objects.all(), request.user), pk=self.kwargs["deployment_pk"]
+            Deployment.objects.visible_to(request.user), pk=self.kwargs["deployment_pk"]
         )
 
 

@@ -16,6 +16,43 @@ class ConditionType(models.TextChoices):
     DEGRADED = "Degraded", "Degraded"
 
 
+class ConditionStatus(models.TextChoices):
+    """A condition's status, spelt as Kubernetes spells it."""
+
+    TRUE = "True", "True"
+    FALSE = "False", "False"
+    UNKNOWN = "Unknown", "Unknown"
+
+
+class Reason(models.TextChoices):
+    """Reasons on conditions: Gantry's own, and the cluster's as `observe` reads them."""
+
+    # Synced, from applying.
+    APPLIED = "Applied", "Applied"
+    APPLY_RETRYING = "ApplyRetrying", "Retrying a refused apply"
+    APPLY_FAILED = "ApplyFailed", "Apply failed"
+    FIELD_CONFLICT = "FieldConflict", "Another applier owns a field"
+    UNREACHABLE = "ClusterUnreachable", "Cluster unreachable"
+    DELETING = "Deleting", "Deleting"
+    # Available, Progressing and Degraded, from observing.
+    ALL_REPLICAS_READY = "AllReplicasReady", "All replicas ready"
+    CREATING = "Creating", "Creating"
+    ROLLOUT_IN_PROGRESS = "RolloutInProgress", "Rollout in progress"
+    ROLLOUT_COMPLETE = "RolloutComplete", "Rollout complete"
+    PROGRESS_DEADLINE_EXCEEDED = "ProgressDeadlineExceeded", "Progress deadline exceeded"
+    AS_EXPECTED = "AsExpected", "As expected"
+    STOPPED = "Stopped", "Stopped"
+    SCALING_DOWN = "ScalingDown", "Scaling down"
+    # What keeps pods from serving, worst first (observe.SEVERITY).
+    UNSCHEDULABLE = "Unschedulable", "Unschedulable"
+    FAILED_CREATE = "FailedCreate", "Pods cannot be created"
+    IMAGE_PULL_BACK_OFF = "ImagePullBackOff", "Image cannot be pulled"
+    CREATE_CONTAINER_ERROR = "CreateContainerError", "Container cannot start"
+    OOM_KILLED = "OOMKilled", "Out of memory"
+    CRASH_LOOP_BACK_OFF = "CrashLoopBackOff", "Crash loop"
+    NOT_READY = "NotReady", "Not ready"
+
+
 class AutoscalingMetric(models.TextChoices):
     CPU = "cpu", "CPU utilization (%)"
     CUSTOM = "custom", "Custom pods metric"

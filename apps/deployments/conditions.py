@@ -26,7 +26,7 @@ ORDER = [
 class Status:
     """What the reconciler says about one condition type."""
 
-    status: str  # "True", "False" or "Unknown"
+    status: str  # a ConditionStatus
     reason: str
     message: str
 

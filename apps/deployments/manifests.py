@@ -1,6 +1,6 @@
 """Pure functions from a deployment's spec (plain data) to the Kubernetes objects it needs.
 
-Nothing here touches the ORM or a cluster: `apps.deployments.reconcile` builds a
+Nothing here touches the ORM or a cluster: `apps.deployments.reconciler` builds a
 `DeploymentSpec` from the record and applies what these functions return. Every
 object carries `app.kubernetes.io/managed-by: gantry` and the labels naming its
 deployment, which is how resync finds drift and orphans.
@@ -21,11 +21,13 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from apps.core.constants import MANAGER
+from apps.deployments import constants
+from apps.deployments.choices import State
 from apps.deployments.sizing import canary_replicas
 from apps.registry.runtimes import PRESETS
 
 MANAGED_BY = "app.kubernetes.io/managed-by"
-MANAGER = "gantry"
 NAME = "app.kubernetes.io/name"
 INSTANCE = "app.kubernetes.io/instance"
 VERSION = "app.kubernetes.io/version"
@@ -50,10 +52,6 @@ SERVICE_ACCOUNT = "gantry-model-server"
 # Non-root ids for the restricted security context; runtime images that run as
 # root by default work as any user once HOME and caches point at writable /tmp.
 RUN_AS_USER = 1000
-
-STATE_RUNNING = "running"
-STATE_STOPPED = "stopped"
-STATE_DELETING = "deleting"
 
 
 @dataclass(frozen=True)
@@ -103,7 +101,7 @@ class DeploymentSpec:
 
     @property
     def is_running(self) -> bool:
-        return self.state == STATE_RUNNING
+        return self.state == State.RUNNING
 
     @property
     def has_canary(self) -> bool:
@@ -111,7 +109,7 @@ class DeploymentSpec:
 
     @property
     def canary_name(self) -> str:
-        return f"{self.name}-canary"
+        return self.name + constants.CANARY_SUFFIX
 
 
 @dataclass(frozen=True)
@@ -240,8 +238,8 @@ def _probe(version: VersionSpec, **timing: int) -> dict[str, Any]:
     return {"httpGet": {"path": version.health_path, "port": "http"}, **timing}
 
 
-def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
-    container = {
+def _container(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
+    return {
         "name": CONTAINER,
         "image": version.image,
         "args": _container_args(version),
@@ -268,6 +266,9 @@ def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
             {"name": "dshm", "mountPath": "/dev/shm"},
         ],
     }
+
+
+def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
     pod: dict[str, Any] = {
         "serviceAccountName": SERVICE_ACCOUNT,
         # Model servers have no business with the Kubernetes API.
@@ -280,7 +281,7 @@ def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
             "fsGroup": RUN_AS_USER,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "containers": [container],
+        "containers": [_container(spec, version)],
         "volumes": [
             {"name": "tmp", "emptyDir": {}},
             # Model servers share tensors between processes through /dev/shm.
@@ -412,7 +413,7 @@ def pod_disruption_budget(spec: DeploymentSpec) -> dict[str, Any]:
 
 def deployment_objects(spec: DeploymentSpec) -> list[dict[str, Any]]:
     """Every object the deployment wants, in the order to apply them."""
-    if spec.state == STATE_DELETING:
+    if spec.state == State.DELETING:
         return []
     objects = [service(spec), deployment(spec, STABLE)]
     if spec.has_canary:
@@ -422,18 +423,6 @@ def deployment_objects(spec: DeploymentSpec) -> list[dict[str, Any]]:
     if wants_pdb(spec):
         objects.append(pod_disruption_budget(spec))
     return objects
-
-
-def possible_refs(spec: DeploymentSpec) -> list[ObjectRef]:
-    """Every object a deployment of this name could own, whatever its spec."""
-    ns, name = spec.namespace, spec.name
-    return [
-        ObjectRef("HorizontalPodAutoscaler", ns, name),
-        ObjectRef("PodDisruptionBudget", ns, name),
-        ObjectRef("Deployment", ns, spec.canary_name),
-        ObjectRef("Deployment", ns, name),
-        ObjectRef("Service", ns, name),
-    ]
 
 
 # --- the namespace ----------------------------------------------------------------------
@@ -511,12 +500,3 @@ def namespace_objects(ns: NamespaceSpec) -> list[dict[str, Any]]:
     """The namespace first, then its quota, limits and service account (None dropped)."""
     objects = [namespace(ns), resource_quota(ns), limit_range(ns), service_account(ns)]
     return [obj for obj in objects if obj is not None]
-
-
-def namespace_refs(ns: NamespaceSpec) -> list[ObjectRef]:
-    return [
-        ObjectRef("Namespace", "", ns.name),
-        ObjectRef("ResourceQuota", ns.name, RESOURCE_QUOTA),
-        ObjectRef("LimitRange", ns.name, LIMIT_RANGE),
-        ObjectRef("ServiceAccount", ns.name, SERVICE_ACCOUNT),
-    ]

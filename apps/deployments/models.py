@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator
 from django.db import models
 
-from apps.accounts.models import Team
+from apps.accounts.models import Team, TeamScopedQuerySet
 from apps.clusters.models import Environment
 from apps.core.models import TimeStampedModel
 from apps.core.validators import (
@@ -16,7 +16,7 @@ from apps.core.validators import (
     validate_mig_profile,
     validate_positive_quantity,
 )
-from apps.deployments.choices import AutoscalingMetric, ConditionType, EventSource, State
+from apps.deployments.choices import AutoscalingMetric, EventSource, State
 from apps.registry.models import ModelVersion
 
 # The fields a user sets; a change to any of them is a new Revision and generation.
@@ -38,6 +38,10 @@ SPEC_FIELDS = (
     "auto_rollback",
     "state",
 )
+
+
+class DeploymentQuerySet(TeamScopedQuerySet):
+    team_path = "team"
 
 
 class Deployment(TimeStampedModel):
@@ -121,6 +125,8 @@ class Deployment(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
 
+    objects = DeploymentQuerySet.as_manager()
+
     class Meta:
         ordering = ["environment__name", "name"]
         constraints = [
@@ -185,13 +191,13 @@ class Deployment(TimeStampedModel):
     def namespace(self) -> str:
         return self.environment.namespace_for(self.team.name)
 
+    @property
+    def audit_target(self) -> str:
+        """How the audit trail names this deployment, e.g. 'deployment/production/chat'."""
+        return f"deployment/{self.environment.name}/{self.name}"
+
     def condition(self, type_: str) -> dict[str, Any] | None:
         return next((c for c in self.conditions if c.get("type") == type_), None)
-
-    @property
-    def is_available(self) -> bool:
-        available = self.condition(ConditionType.AVAILABLE)
-        return bool(available and available.get("status") == "True")
 
     def spec(self) -> dict[str, Any]:
         """The user-set fields as JSON-ready data: what a Revision snapshots."""
@@ -204,6 +210,26 @@ class Deployment(TimeStampedModel):
         return data
 
     def clean(self) -> None:
+        errors: dict[str, str] = {}
+        errors.update(self._scaling_errors())
+        errors.update(self._gpu_errors())
+        errors.update(self._version_errors())
+        # Checked on create only: a team that loses access to an environment must
+        # still be able to stop, scale down and delete what it already runs there.
+        if (
+            self._state.adding
+            and self.environment_id
+            and self.team_id
+            and not self.environment.teams.filter(pk=self.team_id).exists()
+        ):
+            errors["environment"] = (
+                f"Team '{self.team.name}' may not deploy to environment "
+                f"'{self.environment.name}'; ask a platform admin to allow it."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    def _scaling_errors(self) -> dict[str, str]:
         errors: dict[str, str] = {}
         has_min, has_max = self.min_replicas is not None, self.max_replicas is not None
         if has_min != has_max:
@@ -229,38 +255,38 @@ class Deployment(TimeStampedModel):
                 errors["autoscaling_metric_name"] = (
                     "A custom autoscaling metric needs its name, e.g. 'vllm:num_requests_waiting'."
                 )
+        return errors
+
+    def _gpu_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
         if self.gpu_model and self.mig_profile:
             errors["mig_profile"] = (
                 "Choose a GPU model or a MIG profile, not both: a MIG slice is part of a GPU."
             )
         if (self.gpu_model or self.mig_profile) and self.gpu_count == 0:
             errors["gpu_count"] = "Choosing a GPU model or MIG profile needs a gpu_count, e.g. 1."
+        return errors
+
+    def _version_errors(self) -> dict[str, str]:
+        errors: dict[str, str] = {}
         if self.canary_weight and not self.canary_version_id:
             errors["canary_weight"] = "A canary weight needs a canary version."
-        if self.model_version_id and self.team_id:
-            if self.model_version.model.team_id != self.team_id:
-                errors["model_version"] = "That model version belongs to another team."
-            if self.canary_version_id:
-                if self.canary_version.model_id != self.model_version.model_id:
-                    errors["canary_version"] = "A canary must be another version of the same model."
-                elif self.canary_version_id == self.model_version_id:
-                    errors["canary_version"] = (
-                        "The canary is the version already serving; choose another version."
-                    )
-        # Checked on create only: a team that loses access to an environment must
-        # still be able to stop, scale down and delete what it already runs there.
-        if (
-            self._state.adding
-            and self.environment_id
-            and self.team_id
-            and not self.environment.teams.filter(pk=self.team_id).exists()
-        ):
-            errors["environment"] = (
-                f"Team '{self.team.name}' may not deploy to environment "
-                f"'{self.environment.name}'; ask a platform admin to allow it."
-            )
-        if errors:
-            raise ValidationError(errors)
+        if not (self.model_version_id and self.team_id):
+            return errors
+        if self.model_version.model.team_id != self.team_id:
+            errors["model_version"] = "That model version belongs to another team."
+        if self.canary_version_id:
+            if self.canary_version.model_id != self.model_version.model_id:
+                errors["canary_version"] = "A canary must be another version of the same model."
+            elif self.canary_version_id == self.model_version_id:
+                errors["canary_version"] = (
+                    "The canary is the version already serving; choose another version."
+                )
+        return errors
+
+
+class RevisionQuerySet(TeamScopedQuerySet):
+    team_path = "deployment__team"
 
 
 class Revision(models.Model):
@@ -275,6 +301,8 @@ class Revision(models.Model):
     )
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = RevisionQuerySet.as_manager()
+
     class Meta:
         ordering = ["deployment", "-number"]
         constraints = [
@@ -288,6 +316,10 @@ class Revision(models.Model):
         if not self._state.adding:
             raise ValidationError("Revisions are immutable; record a new one instead.")
         super().save(*args, **kwargs)
+
+
+class EventQuerySet(TeamScopedQuerySet):
+    team_path = "team"
 
 
 class Event(models.Model):
@@ -311,6 +343,8 @@ class Event(models.Model):
     target = models.CharField(max_length=300)
     message = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = EventQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -10,28 +10,29 @@ message, ImagePullBackOff, CrashLoopBackOff, OOMKilled, ProgressDeadlineExceeded
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from apps.deployments import manifests
-from apps.deployments.choices import ConditionType
+from apps.deployments.choices import ConditionStatus, ConditionType, Reason, State
 from apps.deployments.conditions import Status
 from apps.deployments.drift import status_digest
 
+# The kubelet's waiting reasons, grouped as Gantry reports them.
 PULL_ERRORS = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"}
 CONFIG_ERRORS = {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
 # Worst first: the reason shown when pods fail in different ways.
 SEVERITY = [
-    "Unschedulable",
-    "FailedCreate",
-    "ImagePullBackOff",
-    "CreateContainerError",
-    "OOMKilled",
-    "CrashLoopBackOff",
-    "NotReady",
+    Reason.UNSCHEDULABLE,
+    Reason.FAILED_CREATE,
+    Reason.IMAGE_PULL_BACK_OFF,
+    Reason.CREATE_CONTAINER_ERROR,
+    Reason.OOM_KILLED,
+    Reason.CRASH_LOOP_BACK_OFF,
+    Reason.NOT_READY,
 ]
 # Problems that are failures now; a pod that is merely not ready yet may still become so.
-HARD_PROBLEMS = set(SEVERITY) - {"NotReady"}
+HARD_PROBLEMS = set(SEVERITY) - {Reason.NOT_READY}
 
 
 @dataclass(frozen=True)
@@ -81,7 +82,6 @@ class Observation:
     available: int = 0
     complete: bool = False
     deadline_exceeded: bool = False
-    warnings: list[str] = field(default_factory=list)
 
     @property
     def settled(self) -> bool:
@@ -115,10 +115,10 @@ def track_status(
     result.available = status.get("availableReplicas", 0)
     result.current = status.get("observedGeneration", 0) >= live["metadata"].get("generation", 1)
     result.deadline_exceeded = (
-        result.current and progressing.get("reason") == "ProgressDeadlineExceeded"
+        result.current and progressing.get("reason") == Reason.PROGRESS_DEADLINE_EXCEEDED
     )
     result.deadline_message = progressing.get("message", "")
-    if failure.get("status") == "True":
+    if failure.get("status") == ConditionStatus.TRUE:
         result.replica_failure = failure.get("message", "")
     return result
 
@@ -137,53 +137,65 @@ def pod_problem(pod: dict[str, Any], warning: str = "") -> Problem | None:
     for cond in status.get("conditions") or []:
         if (
             cond.get("type") == "PodScheduled"
-            and cond.get("status") == "False"
-            and cond.get("reason") == "Unschedulable"
+            and cond.get("status") == ConditionStatus.FALSE
+            and cond.get("reason") == Reason.UNSCHEDULABLE
         ):
             return Problem(
-                "Unschedulable", f"Pod {name} cannot be scheduled: {cond.get('message')}", name
+                Reason.UNSCHEDULABLE, f"Pod {name} cannot be scheduled: {cond.get('message')}", name
             )
-    for cs in status.get("containerStatuses") or []:
-        container = cs.get("name", "")
-        waiting = (cs.get("state") or {}).get("waiting") or {}
-        terminated = (cs.get("state") or {}).get("terminated") or {}
-        last = (cs.get("lastState") or {}).get("terminated") or {}
-        restarts = cs.get("restartCount", 0)
-        reason = waiting.get("reason", "")
-        if reason in PULL_ERRORS:
-            return Problem(
-                "ImagePullBackOff",
-                f"Cannot pull image {cs.get('image')} for pod {name}: "
-                f"{waiting.get('message') or reason}",
-                name,
-            )
-        if reason in CONFIG_ERRORS:
-            return Problem(
-                "CreateContainerError",
-                f"Container {container} of pod {name} cannot start: {waiting.get('message')}",
-                name,
-            )
-        if "OOMKilled" in (last.get("reason"), terminated.get("reason")):
-            limit = _limit(pod, container, "memory")
-            return Problem(
-                "OOMKilled",
-                f"Container {container} of pod {name} ran out of memory and was killed "
-                f"(OOMKilled, exit code 137) with a memory limit of {limit or 'none'}; "
-                f"it has restarted {_times(restarts)}. Give it more memory.",
-                name,
-            )
-        if reason == "CrashLoopBackOff":
-            code = last.get("exitCode")
-            exited = f" with exit code {code} ({last.get('reason', 'Error')})" if code else ""
-            return Problem(
-                "CrashLoopBackOff",
-                f"Container {container} of pod {name} keeps crashing: it exited{exited} and "
-                f"has restarted {_times(restarts)}; see its logs.",
-                name,
-            )
-    if status.get("phase") == "Running" and _condition(pod, "Ready").get("status") != "True":
+    for container_status in status.get("containerStatuses") or []:
+        problem = _container_problem(pod, container_status)
+        if problem:
+            return problem
+    if (
+        status.get("phase") == "Running"
+        and _condition(pod, "Ready").get("status") != ConditionStatus.TRUE
+    ):
         detail = warning or "its readiness probe has not passed yet"
-        return Problem("NotReady", f"Pod {name} is running but not ready: {detail}", name)
+        return Problem(Reason.NOT_READY, f"Pod {name} is running but not ready: {detail}", name)
+    return None
+
+
+def _container_problem(pod: dict[str, Any], cs: dict[str, Any]) -> Problem | None:
+    """What the kubelet says keeps one container from running, in words."""
+    name = pod["metadata"]["name"]
+    container = cs.get("name", "")
+    waiting = (cs.get("state") or {}).get("waiting") or {}
+    terminated = (cs.get("state") or {}).get("terminated") or {}
+    last = (cs.get("lastState") or {}).get("terminated") or {}
+    restarts = cs.get("restartCount", 0)
+    reason = waiting.get("reason", "")
+    if reason in PULL_ERRORS:
+        return Problem(
+            Reason.IMAGE_PULL_BACK_OFF,
+            f"Cannot pull image {cs.get('image')} for pod {name}: "
+            f"{waiting.get('message') or reason}",
+            name,
+        )
+    if reason in CONFIG_ERRORS:
+        return Problem(
+            Reason.CREATE_CONTAINER_ERROR,
+            f"Container {container} of pod {name} cannot start: {waiting.get('message')}",
+            name,
+        )
+    if Reason.OOM_KILLED in (last.get("reason"), terminated.get("reason")):
+        limit = _limit(pod, container, "memory")
+        return Problem(
+            Reason.OOM_KILLED,
+            f"Container {container} of pod {name} ran out of memory and was killed "
+            f"(OOMKilled, exit code 137) with a memory limit of {limit or 'none'}; "
+            f"it has restarted {_times(restarts)}. Give it more memory.",
+            name,
+        )
+    if reason == Reason.CRASH_LOOP_BACK_OFF:
+        code = last.get("exitCode")
+        exited = f" with exit code {code} ({last.get('reason', 'Error')})" if code else ""
+        return Problem(
+            Reason.CRASH_LOOP_BACK_OFF,
+            f"Container {container} of pod {name} keeps crashing: it exited{exited} and "
+            f"has restarted {_times(restarts)}; see its logs.",
+            name,
+        )
     return None
 
 
@@ -212,7 +224,7 @@ def observe(
     obs.complete = all(t.complete for t in tracks)
     obs.deadline_exceeded = any(t.deadline_exceeded for t in tracks)
 
-    if spec.state == manifests.STATE_STOPPED:
+    if spec.state == State.STOPPED:
         obs.conditions = _stopped(tracks)
         obs.complete = all(t.total == 0 for t in tracks)
         return obs
@@ -244,7 +256,9 @@ def _worst_problem(
     for t in tracks:
         if t.replica_failure:
             problems.append(
-                Problem("FailedCreate", f"Pods of {t.name} cannot be created: {t.replica_failure}")
+                Problem(
+                    Reason.FAILED_CREATE, f"Pods of {t.name} cannot be created: {t.replica_failure}"
+                )
             )
     hashes = _current_template_hashes(spec)
     for pod in pods:
@@ -292,22 +306,24 @@ def _available(
     spec: manifests.DeploymentSpec, tracks: list[TrackStatus], obs: Observation
 ) -> Status:
     if obs.complete:
-        return Status("True", "AllReplicasReady", f"Serving: {_replicas_text(tracks)}.")
+        return Status(
+            ConditionStatus.TRUE, Reason.ALL_REPLICAS_READY, f"Serving: {_replicas_text(tracks)}."
+        )
     if obs.deadline_exceeded:
-        reason = "ProgressDeadlineExceeded"
+        reason = Reason.PROGRESS_DEADLINE_EXCEEDED
     elif obs.problem and obs.problem.reason in HARD_PROBLEMS:
         reason = obs.problem.reason
     elif not all(t.exists for t in tracks):
-        reason = "Creating"
+        reason = Reason.CREATING
     else:
-        reason = "RolloutInProgress"
+        reason = Reason.ROLLOUT_IN_PROGRESS
     message = (
         f"Not all of generation {spec.generation} is serving: "
         f"{_replicas_text(tracks, rolling=True)}."
     )
     if obs.problem:
         message += f" {obs.problem.message}"
-    return Status("False", reason, message)
+    return Status(ConditionStatus.FALSE, reason, message)
 
 
 def _progressing(
@@ -315,15 +331,19 @@ def _progressing(
 ) -> Status:
     if obs.deadline_exceeded:
         return Status(
-            "False",
-            "ProgressDeadlineExceeded",
+            ConditionStatus.FALSE,
+            Reason.PROGRESS_DEADLINE_EXCEEDED,
             f"The rollout made no progress for {spec.progress_deadline_seconds} s.",
         )
     if obs.complete:
-        return Status("False", "RolloutComplete", f"Generation {spec.generation} is rolled out.")
+        return Status(
+            ConditionStatus.FALSE,
+            Reason.ROLLOUT_COMPLETE,
+            f"Generation {spec.generation} is rolled out.",
+        )
     return Status(
-        "True",
-        "RolloutInProgress",
+        ConditionStatus.TRUE,
+        Reason.ROLLOUT_IN_PROGRESS,
         f"Rolling out generation {spec.generation}: {_replicas_text(tracks, rolling=True)}.",
     )
 
@@ -338,27 +358,33 @@ def _degraded(
             else next((t.deadline_message for t in tracks if t.deadline_exceeded), "")
         )
         return Status(
-            "True",
-            "ProgressDeadlineExceeded",
+            ConditionStatus.TRUE,
+            Reason.PROGRESS_DEADLINE_EXCEEDED,
             f"The rollout of generation {spec.generation} made no progress for "
             f"{spec.progress_deadline_seconds} s: {cause}",
         )
     if obs.problem and obs.problem.reason in HARD_PROBLEMS:
-        return Status("True", obs.problem.reason, obs.problem.message)
-    return Status("False", "AsExpected", "No problems found.")
+        return Status(ConditionStatus.TRUE, obs.problem.reason, obs.problem.message)
+    return Status(ConditionStatus.FALSE, Reason.AS_EXPECTED, "No problems found.")
 
 
 def _stopped(tracks: list[TrackStatus]) -> dict[str, Status]:
     remaining = sum(t.total for t in tracks)
     progressing = (
-        Status("True", "ScalingDown", f"Stopping: {remaining} pods still shutting down.")
+        Status(
+            ConditionStatus.TRUE,
+            Reason.SCALING_DOWN,
+            f"Stopping: {remaining} pods still shutting down.",
+        )
         if remaining
-        else Status("False", "Stopped", "Stopped: no pods run.")
+        else Status(ConditionStatus.FALSE, Reason.STOPPED, "Stopped: no pods run.")
     )
     return {
         ConditionType.AVAILABLE: Status(
-            "False", "Stopped", "Stopped on request; start it to serve again."
+            ConditionStatus.FALSE, Reason.STOPPED, "Stopped on request; start it to serve again."
         ),
         ConditionType.PROGRESSING: progressing,
-        ConditionType.DEGRADED: Status("False", "Stopped", "Nothing runs, so nothing fails."),
+        ConditionType.DEGRADED: Status(
+            ConditionStatus.FALSE, Reason.STOPPED, "Nothing runs, so nothing fails."
+        ),
     }

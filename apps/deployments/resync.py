@@ -29,24 +29,14 @@ from apps.clusters import kube
 from apps.clusters.models import Cluster, Environment
 from apps.core.lib import locks
 from apps.deployments import conditions, drift, manifests
-from apps.deployments.choices import ConditionType, State
+from apps.deployments.choices import ConditionStatus, ConditionType, Reason, State
+from apps.deployments.constants import DEPLOYMENT_KINDS, LOCK_RESYNC, NAMESPACE_KINDS
 from apps.deployments.models import Deployment
-from apps.deployments.reconcile import (
-    LOCK_RESYNC,
-    RELATED,
-    UNREACHABLE,
-    cluster_ref,
-    is_refused_for_good,
-    mark_unreachable,
-    namespace_spec,
-    spec_of,
-)
+from apps.deployments.reconciler.specs import RELATED, cluster_ref, namespace_spec, spec_of
+from apps.deployments.reconciler.status import is_refused_for_good, mark_unreachable
 from apps.quotas.models import Quota
 
 log = logging.getLogger(__name__)
-
-DEPLOYMENT_KINDS = ("Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget")
-NAMESPACE_KINDS = ("Namespace", "ResourceQuota", "LimitRange", "ServiceAccount")
 
 
 @dataclass
@@ -58,7 +48,6 @@ class Plan:
     observe: set[int] = field(default_factory=set)
     namespaces: set[tuple[int, int]] = field(default_factory=set)
     deleted: list[str] = field(default_factory=list)
-    unreachable: bool = False
     reasons: dict[int, str] = field(default_factory=dict)
 
 
@@ -77,7 +66,6 @@ def resync_cluster(cluster_model: Cluster) -> Plan:
             cluster = kube.connect(cluster_ref(cluster_model))
             live = _list_all(cluster)
         except kube.ClusterUnreachable as exc:
-            plan.unreachable = True
             _mark_cluster_unreachable(cluster_model, exc)
             return plan
         _compare(cluster, cluster_model, live, plan)
@@ -96,7 +84,7 @@ def _mark_cluster_unreachable(cluster_model: Cluster, error: kube.KubeError) -> 
     records = Deployment.objects.select_related(*RELATED).filter(environment__cluster=cluster_model)
     for record in records:
         synced = conditions.get(record.conditions, ConditionType.SYNCED) or {}
-        if synced.get("reason") != UNREACHABLE:
+        if synced.get("reason") != Reason.UNREACHABLE:
             mark_unreachable(record, error)
 
 
@@ -152,7 +140,7 @@ def _compare_record(
     if record.observed_generation < record.generation:
         return reconcile(f"generation {record.generation} not applied")
     synced = conditions.get(record.conditions, ConditionType.SYNCED) or {}
-    if synced.get("status") != "True":
+    if synced.get("status") != ConditionStatus.TRUE:
         return reconcile(f"not synced ({synced.get('reason', 'never')})")
 
     spec = spec_of(record)

@@ -20,6 +20,7 @@ from apps.accounts.models import Team
 from apps.clusters.models import Environment
 from apps.core import audit
 from apps.core.lib.servicekit import reject_unknown_fields, user_or_none
+from apps.deployments import queue
 from apps.deployments.choices import State
 from apps.deployments.models import SPEC_FIELDS, Deployment, Revision
 from apps.deployments.sizing import demand_of
@@ -76,12 +77,12 @@ def create_deployment(
         audit.record(
             actor=actor,
             verb="create",
-            target=_target(deployment),
+            target=deployment.audit_target,
             message=f"Created with {deployment.model_version}.",
             team=team,
             deployment=deployment,
         )
-        _reconcile_after_commit(deployment.pk)
+        queue.reconcile_after_commit(deployment.pk)
     return deployment
 
 
@@ -120,12 +121,12 @@ def update_deployment(
         audit.record(
             actor=actor,
             verb="update",
-            target=_target(locked),
+            target=locked.audit_target,
             message=f"Generation {locked.generation}: {summary}.",
             team=locked.team,
             deployment=locked,
         )
-        _reconcile_after_commit(locked.pk)
+        queue.reconcile_after_commit(locked.pk)
     return locked
 
 
@@ -200,6 +201,45 @@ def rollback(deployment: Deployment, revision_number: int, *, actor: Any) -> Dep
     return update_deployment(
         deployment, actor=actor, reason=f"rolled back to revision {revision_number}", **spec
     )
+
+
+def auto_rollback(deployment_id: int, *, revision: int, generation: int, why: str) -> bool:
+    """Gantry's own rollback of a rollout past its deadline, audited with the reason.
+
+    The reconciler decided it after seeing `generation` fail; a spec changed since
+    then is newer than that decision and wins, so nothing happens. A rollback the
+    rules refuse (the quota no longer admits the old spec) is audited instead.
+    """
+    with transaction.atomic():
+        current = (
+            Deployment.objects.select_for_update()
+            .select_related("team", "environment")
+            .filter(pk=deployment_id, generation=generation, state=State.RUNNING)
+            .first()
+        )
+        if current is None:
+            return False
+        try:
+            with transaction.atomic():
+                rollback(current, revision, actor=None)
+        except ValidationError as exc:
+            verb = "auto-rollback-refused"
+            message = f"Could not roll back to revision {revision}: {'; '.join(exc.messages)}"
+        else:
+            verb = "auto-rollback"
+            message = (
+                f"Rolled back generation {generation} to revision {revision}, the last that "
+                f"became Available. Why: {why}"
+            )
+        audit.record(
+            actor=None,
+            verb=verb,
+            target=current.audit_target,
+            message=message,
+            team=current.team,
+            deployment=current,
+        )
+    return verb == "auto-rollback"
 
 
 def set_canary(
@@ -310,18 +350,6 @@ def _name_taken(deployment: Deployment) -> ValidationError:
     )
 
 
-def _reconcile_after_commit(deployment_id: int) -> None:
-    """Queue the reconcile once the change is committed (never for a rolled-back one)."""
-
-    def enqueue() -> None:
-        # Imported here: the tasks import the reconciler, which calls these services.
-        from apps.deployments.tasks import enqueue_reconcile
-
-        enqueue_reconcile(deployment_id)
-
-    transaction.on_commit(enqueue)
-
-
 def _record_revision(deployment: Deployment, actor: Any, reason: str) -> Revision:
     return Revision.objects.create(
         deployment=deployment,
@@ -337,7 +365,3 @@ def _differs(deployment: Deployment, field: str, value: Any) -> bool:
         current = getattr(deployment, f"{field}_id")
         return current != (value.pk if isinstance(value, ModelVersion) else value)
     return getattr(deployment, field) != value
-
-
-def _target(deployment: Deployment) -> str:
-    return f"deployment/{deployment.environment.name}/{deployment.name}"

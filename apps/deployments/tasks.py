@@ -2,7 +2,9 @@
 
 `reconcile` is idempotent (level-triggered, under a per-deployment lock), so it is
 acknowledged late and re-queued when its worker dies: a message is lost only if
-Redis loses it, and then the next `resync` finds the record anyway.
+Redis loses it, and then the next `resync` finds the record anyway. The reconciler
+changes no spec; what it decides (an automatic rollback) is carried out here,
+through the services, like any other change.
 """
 
 from __future__ import annotations
@@ -11,24 +13,35 @@ import logging
 
 from celery import shared_task
 from django.conf import settings
-from kombu.exceptions import OperationalError
 
 from apps.clusters import kube
 from apps.core.lib.backoff import backoff_delay
-from apps.deployments import reconcile as reconciler
+from apps.deployments import queue, reconciler, services
 from apps.deployments import resync as resyncer
 
 log = logging.getLogger(__name__)
 
-# Publishing must not hang a request when Redis is down: the resync catches up.
-PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+
+def reconcile_once(deployment_id: int, *, observe_only: bool = False) -> reconciler.Outcome:
+    """One reconcile, and what it decided carried out: as a worker runs it, minus retries."""
+    outcome = reconciler.reconcile(deployment_id, observe_only=observe_only)
+    if outcome.rollback is not None:
+        services.auto_rollback(
+            deployment_id,
+            revision=outcome.rollback.revision,
+            generation=outcome.rollback.generation,
+            why=outcome.rollback.why,
+        )
+    return outcome
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True, name=queue.RECONCILE
+)
 def reconcile(self, deployment_id: int, observe_only: bool = False) -> None:
     """Converge one deployment, retrying transient API errors with capped backoff."""
     try:
-        outcome = reconciler.reconcile(deployment_id, observe_only=observe_only)
+        outcome = reconcile_once(deployment_id, observe_only=observe_only)
     except kube.KubeError as exc:  # only transient ones get here; the record says so
         attempt = self.request.retries
         if attempt >= settings.GANTRY_RECONCILE_MAX_RETRIES:
@@ -47,10 +60,16 @@ def reconcile(self, deployment_id: int, observe_only: bool = False) -> None:
             args=(deployment_id,), kwargs={"observe_only": False}, countdown=delay
         ) from None
     if outcome.follow_up_s is not None:
-        enqueue_reconcile(deployment_id, observe_only=True, countdown=outcome.follow_up_s)
+        queue.enqueue_reconcile(deployment_id, observe_only=True, countdown=outcome.follow_up_s)
 
 
-@shared_task(bind=True, acks_late=True, reject_on_worker_lost=True, ignore_result=True)
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    ignore_result=True,
+    name=queue.RECONCILE_NAMESPACE,
+)
 def reconcile_namespace(self, environment_id: int, team_id: int) -> None:
     """Re-apply one team's namespace objects in one environment."""
     try:
@@ -66,7 +85,7 @@ def reconcile_namespace(self, environment_id: int, team_id: int) -> None:
         log.warning("namespace of team %s in environment %s: %s", team_id, environment_id, exc)
 
 
-@shared_task(ignore_result=True)
+@shared_task(ignore_result=True, name=queue.RESYNC)
 def resync() -> None:
     """The periodic sweep (Celery beat, every GANTRY_RESYNC_INTERVAL_S seconds)."""
     for plan in resyncer.resync_all():
@@ -78,36 +97,10 @@ def enqueue_plan(plan: resyncer.Plan) -> None:
     for deployment_id in sorted(plan.reconcile):
         reason = plan.reasons.get(deployment_id, "")
         log.info("resync %s: reconcile %s: %s", plan.cluster, deployment_id, reason)
-        enqueue_reconcile(deployment_id)
+        queue.enqueue_reconcile(deployment_id)
     for deployment_id in sorted(plan.observe - plan.reconcile):
-        enqueue_reconcile(deployment_id, observe_only=True)
+        queue.enqueue_reconcile(deployment_id, observe_only=True)
     for environment_id, team_id in sorted(plan.namespaces):
-        try:
-            reconcile_namespace.apply_async(
-                (environment_id, team_id), retry=True, retry_policy=PUBLISH_RETRY
-            )
-        except OperationalError as exc:
-            log.warning("could not queue a namespace reconcile: %s", exc)
+        queue.enqueue_namespace(environment_id, team_id)
     for line in plan.deleted:
         log.info("resync %s: deleted %s", plan.cluster, line)
-
-
-def enqueue_reconcile(
-    deployment_id: int, *, observe_only: bool = False, countdown: float | None = None
-) -> None:
-    """Queue a reconcile; if the broker is down, log it and leave it to the next resync."""
-    if countdown is not None and reconcile.app.conf.task_always_eager:
-        # Eager mode runs a task on the spot and cannot wait: a chain of status checks
-        # would recurse until the rollout settles. Resync looks at it later instead.
-        return
-    kwargs = {"observe_only": True} if observe_only else {}
-    try:
-        reconcile.apply_async(
-            (deployment_id,),
-            kwargs,
-            countdown=countdown,
-            retry=True,
-            retry_policy=PUBLISH_RETRY,
-        )
-    except OperationalError as exc:
-        log.warning("could not queue a reconcile of deployment %s: %s", deployment_id, exc)

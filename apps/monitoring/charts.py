@@ -268,19 +268,7 @@ def bars(
         )
     )
     if reference is not None:
-        fig.add_trace(
-            go.Scatter(
-                x=list(reference),
-                y=labels,
-                mode="markers",
-                name=reference_name,
-                marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#111827"}},
-                hovertemplate=(
-                    f"<b>%{{y}}</b><br>{reference_name}: %{{x:{unit.hover}}} {unit.symbol}"
-                    "<extra></extra>"
-                ),
-            )
-        )
+        fig.add_trace(_reference_marks(unit, labels, reference, reference_name))
     height = max(HEIGHT, 80 + 28 * len(items))
     fig.update_layout(
         **_base_layout(title, height),
@@ -292,6 +280,22 @@ def bars(
         bargap=0.3,
     )
     return fig
+
+
+def _reference_marks(
+    unit: Unit, labels: list[str], reference: Sequence[float | None], name: str
+) -> go.Scatter:
+    """A tick on each bar at its reference value (e.g. the team's quota)."""
+    return go.Scatter(
+        x=list(reference),
+        y=labels,
+        mode="markers",
+        name=name,
+        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#111827"}},
+        hovertemplate=(
+            f"<b>%{{y}}</b><br>{name}: %{{x:{unit.hover}}} {unit.symbol}<extra></extra>"
+        ),
+    )
 
 
 def to_json(fig: go.Figure) -> str:

@@ -18,11 +18,11 @@ import plotly.graph_objects as go
 from django.conf import settings
 from django.db.models import QuerySet
 
-from apps.accounts.access import scope as scope_to_user
 from apps.accounts.access import teams_for
 from apps.accounts.models import Team
 from apps.clusters.models import Cluster
 from apps.deployments.choices import State
+from apps.deployments.constants import CANARY_SUFFIX
 from apps.deployments.models import Deployment
 from apps.monitoring import charts, prometheus
 from apps.monitoring.prometheus import Answer, RangeError, Scope, Series, Window
@@ -35,7 +35,6 @@ FLEET_MAX_POINTS = 60
 TOP_N = 10
 # A deployment whose p95 is this many times the fleet's median p95 is an outlier.
 OUTLIER_FACTOR = 2.0
-CANARY_SUFFIX = "-canary"
 # A deployment younger than this may simply not have been scraped yet.
 FIRST_POINTS_S = 300
 
@@ -147,14 +146,8 @@ class Dashboard:
 
 def visible_deployments(user: Any) -> QuerySet[Deployment]:
     """The deployments `user` may see, with what the dashboards read of them."""
-    return scope_to_user(
-        Deployment.objects.select_related(
-            "team",
-            "environment__cluster",
-            "model_version__model",
-            "canary_version",
-        ),
-        user,
+    return Deployment.objects.visible_to(user).select_related(
+        "team", "environment__cluster", "model_version__model", "canary_version"
     )
 
 

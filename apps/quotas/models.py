@@ -3,13 +3,17 @@
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from apps.accounts.models import Team
+from apps.accounts.models import Team, TeamScopedQuerySet
 from apps.core.models import TimeStampedModel
 from apps.core.validators import (
     validate_gpu_model,
     validate_mig_profile,
     validate_quantity,
 )
+
+
+class QuotaQuerySet(TeamScopedQuerySet):
+    team_path = "team"
 
 
 class Quota(TimeStampedModel):
@@ -38,6 +42,8 @@ class Quota(TimeStampedModel):
         validators=[validate_quantity],
         help_text="Memory as a Kubernetes quantity, e.g. '512Gi'.",
     )
+
+    objects = QuotaQuerySet.as_manager()
 
     class Meta:
         ordering = ["team__name"]

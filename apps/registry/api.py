@@ -7,7 +7,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.request import Request
 
-from apps.accounts.access import scope, teams_for
+from apps.accounts.access import teams_for
 from apps.accounts.api import ScopedViewMixin
 from apps.accounts.models import Team
 from apps.core.api import ScopedPrimaryKeyRelatedField
@@ -103,7 +103,6 @@ class ModelVersionViewSet(
     """Versions of one model. A version a deployment uses is immutable but for its description."""
 
     queryset = ModelVersion.objects.all()
-    scope_via = "model__team"
     serializer_class = ModelVersionSerializer
     ordering_fields = ["created_at", "version"]
     ordering = ["-created_at", "-id"]
@@ -112,7 +111,7 @@ class ModelVersionViewSet(
         super().initial(request, *args, **kwargs)
         # Another team's model is absent (404) before any body is looked at.
         self.model = get_object_or_404(
-            scope(Model.objects.all(), request.user), pk=self.kwargs["model_pk"]
+            Model.objects.visible_to(request.user), pk=self.kwargs["model_pk"]
         )
 
     def get_queryset(self) -> QuerySet[ModelVersion]:

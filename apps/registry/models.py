@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 
-from apps.accounts.models import Team
+from apps.accounts.models import Team, TeamScopedQuerySet
 from apps.core.models import TimeStampedModel
 from apps.core.validators import (
     validate_artifact_uri,
@@ -18,6 +18,10 @@ from apps.registry.choices import Framework, Runtime, Task
 from apps.registry.runtimes import PRESETS
 
 
+class ModelQuerySet(TeamScopedQuerySet):
+    team_path = "team"
+
+
 class Model(TimeStampedModel):
     """A model a team serves, e.g. 'llama-3-8b'; its weights live in versions."""
 
@@ -27,6 +31,8 @@ class Model(TimeStampedModel):
     framework = models.CharField(max_length=32, choices=Framework.choices, default=Framework.OTHER)
     task = models.CharField(max_length=32, choices=Task.choices, default=Task.OTHER)
 
+    objects = ModelQuerySet.as_manager()
+
     class Meta:
         ordering = ["team__name", "name"]
         constraints = [
@@ -35,6 +41,10 @@ class Model(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.team.name}/{self.name}"
+
+
+class ModelVersionQuerySet(TeamScopedQuerySet):
+    team_path = "model__team"
 
 
 class ModelVersion(TimeStampedModel):
@@ -82,6 +92,8 @@ class ModelVersion(TimeStampedModel):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+
+    objects = ModelVersionQuerySet.as_manager()
 
     class Meta:
         ordering = ["model", "-created_at"]

@@ -22,9 +22,10 @@ from django.conf import settings
 from django.db import connection
 
 from apps.clusters import kube
-from apps.deployments import reconcile, services
+from apps.deployments import reconciler, services
 from apps.deployments.choices import ConditionType
 from apps.deployments.models import Deployment
+from apps.deployments.tasks import reconcile_once
 from controlplane.celery import app
 from tests import factories
 from tests.fixtures.kube import KubeCluster
@@ -55,7 +56,7 @@ def cluster_record(kube_cluster: KubeCluster, db):
 @pytest.fixture
 def cluster(cluster_record) -> kube.Cluster:
     """Gantry's own client of the local cluster, for looking at what it did."""
-    return kube.connect(reconcile.cluster_ref(cluster_record))
+    return kube.connect(reconciler.cluster_ref(cluster_record))
 
 
 @pytest.fixture
@@ -102,7 +103,7 @@ def version(team):
 
 def run(deployment: Deployment, *, observe_only: bool = False) -> Deployment:
     """One reconcile, as the worker would run it; returns the record as it is after."""
-    reconcile.reconcile(deployment.pk, observe_only=observe_only)
+    reconcile_once(deployment.pk, observe_only=observe_only)
     return Deployment.objects.get(pk=deployment.pk)
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from apps.clusters import kube
-from apps.deployments import reconcile, resync, services
+from apps.deployments import reconciler, resync, services
 from apps.deployments.choices import ConditionType
 from tests import factories
 from tests.reconciler.conftest import condition, converge, is_available, kubectl, run
@@ -129,7 +129,7 @@ def test_a_reconcile_on_an_unreachable_cluster_keeps_the_record_and_asks_for_a_r
     there = make_deployment("there", environment=gone_environment)
 
     with pytest.raises(kube.ClusterUnreachable):
-        reconcile.reconcile(there.pk)
+        reconciler.reconcile(there.pk)
 
     there.refresh_from_db()
     assert (there.generation, there.observed_generation) == (1, 0)

@@ -2,7 +2,7 @@
 
 import pytest
 
-from apps.deployments import reconcile, services
+from apps.deployments import reconciler, services
 from apps.deployments.choices import ConditionType
 from apps.deployments.models import Deployment
 from tests.reconciler.conftest import condition, converge, is_available, names, owned, run
@@ -153,7 +153,7 @@ def test_delete_removes_every_object_then_the_record(make_deployment, cluster, d
 
     services.request_delete(deployment, actor=deployer)
     for _ in range(120):
-        reconcile.reconcile(deployment.pk)
+        reconciler.reconcile(deployment.pk)
         if not Deployment.objects.filter(pk=deployment.pk).exists():
             break
     else:

@@ -16,7 +16,7 @@ from collections.abc import Iterator
 import pytest
 
 from apps.clusters import kube
-from apps.deployments import reconcile, services
+from apps.deployments import reconciler, services
 from apps.deployments.choices import ConditionType
 from tests import factories
 from tests.reconciler.conftest import REPO_ROOT, condition, is_available, wait_for_record
@@ -55,7 +55,7 @@ def outage_environment(team, outage_kubeconfig) -> Iterator[object]:
     )
     environment.teams.add(team)
     yield environment
-    kube.connect(reconcile.cluster_ref(record)).delete(
+    kube.connect(reconciler.cluster_ref(record)).delete(
         "Namespace", environment.namespace_for(team.name)
     )
 
@@ -101,7 +101,7 @@ def test_an_api_server_outage_is_shown_and_then_healed(
         what="generation 2 applied after the outage",
         log=log,
     )
-    live = kube.connect(reconcile.cluster_ref(outage_environment.cluster)).get(
+    live = kube.connect(reconciler.cluster_ref(outage_environment.cluster)).get(
         "Deployment", "chat", after.namespace
     )
     assert live["spec"]["replicas"] == 3

@@ -3,7 +3,7 @@
 import pytest
 from django.conf import settings
 
-from apps.deployments import reconcile, resync, services
+from apps.deployments import reconciler, resync, services
 from apps.deployments.models import Event
 from tests.reconciler.conftest import converge, is_available, kubectl, names, owned, run
 
@@ -14,11 +14,11 @@ def sweep(cluster_record) -> resync.Plan:
     """One resync, then the reconciles it asks for, as the tasks would run them."""
     plan = resync.resync_cluster(cluster_record)
     for pk in plan.reconcile:
-        reconcile.reconcile(pk)
+        reconciler.reconcile(pk)
     for pk in plan.observe - plan.reconcile:
-        reconcile.reconcile(pk, observe_only=True)
+        reconciler.reconcile(pk, observe_only=True)
     for environment_id, team_id in plan.namespaces:
-        reconcile.reconcile_namespace(environment_id, team_id)
+        reconciler.reconcile_namespace(environment_id, team_id)
     return plan
 
 

@@ -17,7 +17,7 @@ from apps.deployments import services as deployment_services
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
 from apps.registry import services as registry_services
-from apps.registry.models import Model
+from apps.registry.models import Model, ModelVersion
 
 DEMO_USERS = [
     # username, team, role
@@ -136,53 +136,13 @@ def _quotas(teams: dict[str, Team]) -> None:
 
 
 def _models_and_deployments(admin, teams: dict[str, Team], environment: Environment) -> None:
-    llama = _model(admin, teams["nlp"], "llama-3-8b", "transformers", "text-generation")
-    llama_v1 = registry_services.create_model_version(
-        actor=admin,
-        model=llama,
-        version="v1",
-        runtime="vllm",
-        artifact_uri="hf://meta-llama/Meta-Llama-3-8B-Instruct",
-        default_cpu="4",
-        default_memory="32Gi",
-        default_gpu_count=1,
-    )
-    registry_services.create_model_version(
-        actor=admin,
-        model=llama,
-        version="v2",
-        runtime="vllm",
-        artifact_uri="s3://models/llama-3-8b/finetune-2024-06/",
-        default_cpu="4",
-        default_memory="32Gi",
-        default_gpu_count=1,
-    )
-    embed = _model(admin, teams["nlp"], "bge-small", "onnx", "embedding")
-    embed_v1 = registry_services.create_model_version(
-        actor=admin,
-        model=embed,
-        version="v1",
-        runtime="triton",
-        artifact_uri="gs://models/bge-small/1/",
-        default_cpu="2",
-        default_memory="4Gi",
-    )
-    resnet = _model(admin, teams["vision"], "resnet50", "pytorch", "classification")
-    resnet_v1 = registry_services.create_model_version(
-        actor=admin,
-        model=resnet,
-        version="v1",
-        runtime="torchserve",
-        artifact_uri="pvc://model-store/resnet50/",
-        default_cpu="2",
-        default_memory="8Gi",
-    )
+    versions = _models_and_versions(admin, teams)
     deployment_services.create_deployment(
         actor=admin,
         team=teams["nlp"],
         environment=environment,
         name="llama-chat",
-        model_version=llama_v1,
+        model_version=versions["llama-3-8b"],
         cpu="4",
         memory="32Gi",
         gpu_count=1,
@@ -193,7 +153,7 @@ def _models_and_deployments(admin, teams: dict[str, Team], environment: Environm
         team=teams["nlp"],
         environment=environment,
         name="embeddings",
-        model_version=embed_v1,
+        model_version=versions["bge-small"],
         cpu="2",
         memory="4Gi",
         min_replicas=2,
@@ -205,12 +165,65 @@ def _models_and_deployments(admin, teams: dict[str, Team], environment: Environm
         team=teams["vision"],
         environment=environment,
         name="resnet",
-        model_version=resnet_v1,
+        model_version=versions["resnet50"],
         cpu="2",
         memory="8Gi",
         gpu_count=1,
         mig_profile="1g.10gb",
     )
+
+
+# (team, model, framework, task, runtime, [(version, artifact URI)], default resources)
+DEMO_MODELS = [
+    (
+        "nlp",
+        "llama-3-8b",
+        "transformers",
+        "text-generation",
+        "vllm",
+        [
+            ("v1", "hf://meta-llama/Meta-Llama-3-8B-Instruct"),
+            ("v2", "s3://models/llama-3-8b/finetune-2024-06/"),
+        ],
+        {"default_cpu": "4", "default_memory": "32Gi", "default_gpu_count": 1},
+    ),
+    (
+        "nlp",
+        "bge-small",
+        "onnx",
+        "embedding",
+        "triton",
+        [("v1", "gs://models/bge-small/1/")],
+        {"default_cpu": "2", "default_memory": "4Gi"},
+    ),
+    (
+        "vision",
+        "resnet50",
+        "pytorch",
+        "classification",
+        "torchserve",
+        [("v1", "pvc://model-store/resnet50/")],
+        {"default_cpu": "2", "default_memory": "8Gi"},
+    ),
+]
+
+
+def _models_and_versions(admin, teams: dict[str, Team]) -> dict[str, ModelVersion]:
+    """The demo models and their versions; returns each model's first version by name."""
+    first: dict[str, ModelVersion] = {}
+    for team, name, framework, task, runtime, versions, resources in DEMO_MODELS:
+        model = _model(admin, teams[team], name, framework, task)
+        for version, artifact_uri in versions:
+            created = registry_services.create_model_version(
+                actor=admin,
+                model=model,
+                version=version,
+                runtime=runtime,
+                artifact_uri=artifact_uri,
+                **resources,
+            )
+            first.setdefault(name, created)
+    return first
 
 
 def _model(admin, team: Team, name: str, framework: str, task: str) -> Model:

@@ -1,0 +1,106 @@
+"""Records to plain data: what the edge modules (`kube`, `manifests`) are given.
+
+The one place a deployment record, its team's quota and its cluster become the
+dataclasses that `manifests` turns into objects and `kube` connects with.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from apps.clusters import kube
+from apps.clusters.choices import Connection
+from apps.clusters.models import Cluster, Environment
+from apps.deployments import manifests
+from apps.deployments.models import Deployment
+from apps.quotas.models import Quota, QuotaLimit
+from apps.registry.models import ModelVersion
+
+# What a reconcile reads of a record besides its own row, in one query.
+RELATED = ("team", "environment__cluster", "model_version__model", "canary_version")
+
+
+def load(deployment_id: int) -> Deployment | None:
+    """The record with everything `spec_of` reads, or None once it is gone."""
+    return Deployment.objects.select_related(*RELATED).filter(pk=deployment_id).first()
+
+
+def cluster_ref(cluster: Cluster) -> kube.ClusterRef:
+    return kube.ClusterRef(
+        name=cluster.name,
+        in_cluster=cluster.connection == Connection.IN_CLUSTER,
+        kubeconfig_path=cluster.kubeconfig_path,
+        context=cluster.kubeconfig_context,
+    )
+
+
+def version_spec(version: ModelVersion) -> manifests.VersionSpec:
+    return manifests.VersionSpec(
+        version=version.version,
+        runtime=version.runtime,
+        artifact_uri=version.artifact_uri,
+        image=version.effective_image,
+        port=version.effective_port,
+        health_path=version.effective_health_path,
+    )
+
+
+def spec_of(record: Deployment) -> manifests.DeploymentSpec:
+    """The one place a deployment record becomes plain data for manifests."""
+    return manifests.DeploymentSpec(
+        id=record.pk,
+        name=record.name,
+        namespace=record.namespace,
+        model=record.model_version.model.name,
+        team=record.team.name,
+        environment=record.environment.name,
+        installation=settings.GANTRY_INSTALLATION,
+        generation=record.generation,
+        state=record.state,
+        stable=version_spec(record.model_version),
+        canary=version_spec(record.canary_version) if record.canary_version_id else None,
+        canary_weight=record.canary_weight,
+        replicas=record.replicas,
+        min_replicas=record.min_replicas,
+        max_replicas=record.max_replicas,
+        autoscaling_metric=record.autoscaling_metric,
+        autoscaling_metric_name=record.autoscaling_metric_name,
+        autoscaling_target=record.autoscaling_target,
+        cpu=record.cpu,
+        memory=record.memory,
+        gpu_count=record.gpu_count,
+        gpu_model=record.gpu_model,
+        mig_profile=record.mig_profile,
+        progress_deadline_seconds=settings.GANTRY_PROGRESS_DEADLINE_S,
+    )
+
+
+def quota_spec(quota: Quota | None) -> manifests.QuotaSpec | None:
+    if quota is None:
+        return None
+    mig = tuple(
+        sorted(
+            (limit.resource, limit.limit)
+            for limit in quota.limits.all()
+            if limit.kind == QuotaLimit.Kind.MIG_PROFILE
+        )
+    )
+    return manifests.QuotaSpec(
+        gpus=quota.gpus_total, cpu=quota.cpu, memory=quota.memory, pods=quota.replicas, mig=mig
+    )
+
+
+def namespace_spec(
+    environment: Environment, team_name: str, quota: Quota | None
+) -> manifests.NamespaceSpec:
+    return manifests.NamespaceSpec(
+        name=environment.namespace_for(team_name),
+        team=team_name,
+        environment=environment.name,
+        installation=settings.GANTRY_INSTALLATION,
+        quota=quota_spec(quota),
+    )
+
+
+def team_quota(team_id: int) -> Quota | None:
+    return Quota.objects.filter(team_id=team_id).prefetch_related("limits").first()
