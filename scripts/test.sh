@@ -14,6 +14,8 @@ start_throwaway_services
 say "ruff"
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+.venv/bin/lint-imports --no-cache --no-logo
+.venv/bin/python scripts/checks/sizes.py
 
 say "migrations"
 .venv/bin/python manage.py makemigrations --check --dry-run
