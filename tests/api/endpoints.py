@@ -78,3 +78,25 @@ def fill(world: World, body):
 
 def call(client, world: World, method: str, path: str, body):
     return getattr(client, method)(world.path(path), fill(world, body), format="json")
+
+
+# Every browser page outside the admin and the API, by URL name. "team" pages show one
+# team's object: an outsider gets 404. "list" pages show the caller's teams' records:
+# an outsider gets 200 without a trace of the victim team; "redirect" pages send
+# everyone elsewhere. "public" pages need no
+# sign-in. tests/api/test_page_isolation.py fails for a page missing from here.
+PAGES = {
+    "deployments:list": ("list", "/deployments/"),
+    "monitoring:deployment": ("team", "/deployments/{deployment}/"),
+    "monitoring:fleet": ("list", "/fleet/"),
+    "home": ("redirect", "/"),
+    "api-docs": ("list", "/api/docs/"),
+    "login": ("public", "/login/"),
+    "logout": ("public", "/logout/"),
+    "healthz": ("public", "/healthz"),
+    "readyz": ("public", "/readyz"),
+}
+
+
+def page_path(world: World, template: str) -> str:
+    return template.format(**world.ids)
