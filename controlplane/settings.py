@@ -10,6 +10,7 @@ from pathlib import Path
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
+from apps.core.lib.urls import http_url_problem, redact_userinfo
 from controlplane.envvars import env_bool, env_int, env_list, env_secret, env_str
 from controlplane.promql import DEFAULT_PROMQL, load_overrides
 
@@ -207,6 +208,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 PROMETHEUS_URL = env_str("PROMETHEUS_URL", "http://127.0.0.1:9090")
+if _problem := http_url_problem(PROMETHEUS_URL):
+    # Gantry's servers ask this URL on every dashboard view: http(s) to a host, nothing else.
+    raise ImproperlyConfigured(f"PROMETHEUS_URL={redact_userinfo(PROMETHEUS_URL)!r} {_problem}")
 PROMETHEUS_TIMEOUT_S = env_int("PROMETHEUS_TIMEOUT_S", 5, minimum=1)
 # Dashboards: answers are cached this long in the shared cache, and a Prometheus that
 # failed is not asked again for as long, so many viewers never multiply the load.

@@ -12,6 +12,7 @@ query, and a Prometheus that is down or slow is not asked again meanwhile.
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -30,6 +31,7 @@ from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTime
 from urllib3.util.retry import Retry
 
 from apps.core.lib import promql
+from apps.core.lib.urls import http_url_problem, redact_userinfo
 from apps.registry.runtimes import PRESETS
 
 log = logging.getLogger(__name__)
@@ -107,6 +109,11 @@ class Scope:
     namespaces: tuple[str, ...]
     deployments: Mapping[str, str] = field(default_factory=dict)
     all_deployments: bool = False
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as pages and logs may show it: without its user name and password."""
+        return redact_userinfo(self.url)
 
 
 @dataclass(frozen=True)
@@ -207,18 +214,46 @@ def _client(url: str, timeout: float) -> PrometheusConnect:
     return PrometheusConnect(url=url, timeout=timeout, retry=Retry(total=0, redirect=0))
 
 
+# Prometheus' own error messages quote the query; longer ones are cut here.
+MAX_ERROR_CHARS = 500
+
+
 def _error_text(exc: PrometheusApiClientException) -> tuple[int, str]:
-    """Status code and Prometheus' own error message out of the client's exception text."""
-    text = str(exc)
-    match = re.match(r"HTTP Status Code (\d+) \((.*)\)$", text, re.S)
+    """Status code and Prometheus' own error message out of the client's exception text.
+
+    The message is '' unless the body is a Prometheus API error (JSON with
+    status "error", errorType and error): whatever else answers at the URL (an
+    internal service, a login page) is never echoed to the viewers of a panel.
+    """
+    # The client words it "HTTP Status Code <code> (<repr of the body's bytes>)".
+    match = re.match(r"HTTP Status Code (\d+) \((b'.*'|b\".*\")\)$", str(exc), re.S)
     if not match:
-        return 0, text
-    status, body = int(match.group(1)), match.group(2)
-    found = re.search(r'"error":"((?:[^"\\]|\\.)*)"', body)
-    return status, (json.loads(f'"{found.group(1)}"') if found else body[:300])
+        return 0, ""
+    status = int(match.group(1))
+    try:
+        body = json.loads(ast.literal_eval(match.group(2)))
+    except (ValueError, SyntaxError, RecursionError, MemoryError):
+        return status, ""
+    if (
+        isinstance(body, dict)
+        and body.get("status") == "error"
+        and isinstance(body.get("errorType"), str)
+        and isinstance(body.get("error"), str)
+    ):
+        return status, body["error"][:MAX_ERROR_CHARS]
+    return status, ""
+
+
+def _not_prometheus(shown: str, what: str) -> PrometheusError:
+    return PrometheusError(
+        f"The server at {shown} did not answer like Prometheus ({what}); "
+        "is the Prometheus URL right?",
+        down=True,
+    )
 
 
 def _run(url: str, query: str, timeout: float, win: Window | None, at: float | None) -> list:
+    shown = redact_userinfo(url)
     client = _client(url, timeout)
     # Prometheus stops evaluating at the same deadline, instead of working on for nobody.
     params = {"timeout": f"{timeout:g}s"}
@@ -234,39 +269,37 @@ def _run(url: str, query: str, timeout: float, win: Window | None, at: float | N
         return client.custom_query(query, params={**params, "time": at})
     except requests.Timeout:
         raise PrometheusError(
-            f"Prometheus at {url} did not answer in {timeout:g} s.", down=True
+            f"Prometheus at {shown} did not answer in {timeout:g} s.", down=True
         ) from None
     except requests.ConnectionError as exc:
         if _timed_out(exc):
             raise PrometheusError(
-                f"Prometheus at {url} did not answer in {timeout:g} s.", down=True
+                f"Prometheus at {shown} did not answer in {timeout:g} s.", down=True
             ) from None
         reason = _root_reason(exc)
         raise PrometheusError(
-            f"Prometheus at {url} cannot be reached: {reason}.", down=True
+            f"Prometheus at {shown} cannot be reached: {reason}.", down=True
         ) from None
     except requests.JSONDecodeError:  # a RequestException too: something else is at that URL
-        raise PrometheusError(
-            f"The server at {url} did not answer like Prometheus (not JSON); "
-            "is the Prometheus URL right?",
-            down=True,
-        ) from None
+        raise _not_prometheus(shown, "not JSON") from None
     except requests.RequestException as exc:
-        raise PrometheusError(f"Prometheus at {url} failed: {exc}.", down=True) from None
+        # Invalid URL, too many redirects, a broken body: the message may quote the URL.
+        reason = redact_userinfo(str(exc))[:200]
+        raise PrometheusError(f"Prometheus at {shown} failed: {reason}.", down=True) from None
     except PrometheusApiClientException as exc:
         status, message = _error_text(exc)
+        if not message:
+            raise _not_prometheus(shown, f"HTTP {status}, not a Prometheus API error") from None
         if status in (400, 422):
             # The query is at fault (a template, not the server): say what Prometheus said.
             raise PrometheusError(
-                f"Prometheus at {url} rejected the query: {message}", down=False
+                f"Prometheus at {shown} rejected the query: {message}", down=False
             ) from None
         raise PrometheusError(
-            f"Prometheus at {url} answered HTTP {status}: {message}", down=status >= 500
+            f"Prometheus at {shown} answered HTTP {status}: {message}", down=status >= 500
         ) from None
-    except (ValueError, KeyError, TypeError) as exc:  # something else listens at that URL
-        raise PrometheusError(
-            f"The server at {url} did not answer like Prometheus ({exc!r}).", down=True
-        ) from None
+    except (KeyError, TypeError):  # JSON, but without data.result: something else is there
+        raise _not_prometheus(shown, "no query result in its JSON") from None
     finally:
         client.close()
 
@@ -286,7 +319,7 @@ def _root_reason(exc: BaseException) -> str:
     for known in ("Connection refused", "Name or service not known", "No route to host"):
         if known in text:
             return known.lower()
-    return text[:200]
+    return redact_userinfo(text)[:200]
 
 
 def _dt(ts: int) -> Any:
@@ -336,6 +369,9 @@ def _cache_set(key: str, value: Any, ttl: int) -> None:
 
 
 def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer:
+    problem = http_url_problem(url)
+    if problem:  # a row written before the model checked it: never asked
+        return Answer(series=[], error=f"The Prometheus URL '{redact_userinfo(url)}' {problem}")
     timeout = float(settings.PROMETHEUS_TIMEOUT_S)
     ttl = settings.PROMETHEUS_CACHE_S
     down_key = _key("down", url)
@@ -350,10 +386,9 @@ def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer
         result = _run(url, query, timeout, win, at)
         try:
             series = _to_series(result, instant=win is None)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise PrometheusError(
-                f"The server at {url} did not answer like Prometheus ({exc!r}).", down=True
-            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # The values are not echoed: they are whatever the server at the URL sent.
+            raise _not_prometheus(redact_userinfo(url), "its result is not series") from None
         error = ""
     except PrometheusError as exc:
         log.warning("dashboard query failed: %s", exc.message)

@@ -269,18 +269,18 @@ def _why_empty(spec: PanelSpec, deployment: Deployment, scope: Scope, win: Windo
         return (
             f"No data {since}: no dcgm-exporter series for pods {name}-… in namespace {ns}. "
             f"Is dcgm-exporter running on the GPU nodes, and scraped by the Prometheus at "
-            f"{scope.url}?"
+            f"{scope.shown_url}?"
         )
     if spec.source == "kube-state-metrics":
         return (
             f"No data {since}: no kube-state-metrics series for Deployment {ns}/{name}. "
-            f"Is kube-state-metrics scraped by the Prometheus at {scope.url}?"
+            f"Is kube-state-metrics scraped by the Prometheus at {scope.shown_url}?"
         )
     runtime = deployment.model_version.runtime
     histogram = scope.templates.get(f"histogram.{runtime}", "the request-duration histogram")
     return (
         f"No data {since}: no {histogram} series from pods {name}-… in namespace {ns}. "
-        f"Has it served requests, and does the Prometheus at {scope.url} scrape its pods?"
+        f"Has it served requests, and does the Prometheus at {scope.shown_url} scrape its pods?"
     )
 
 
@@ -394,7 +394,7 @@ class _FleetContext:
     def empty_message(self, what: str) -> str:
         if not self.has_deployments:
             return "No data: your teams have no deployments yet."
-        urls = ", ".join(s.url for s in self.scopes)
+        urls = ", ".join(s.shown_url for s in self.scopes)
         return (
             f"No data in the last {self.win.name}: no {what} for your teams' namespaces at {urls}."
         )

@@ -48,3 +48,13 @@ def test_an_unreadable_secret_file_is_named_in_the_error(tmp_path):
 def test_a_malformed_boolean_says_which_variable():
     result = _start_django(DEBUG="maybe")
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_a_prometheus_url_that_is_not_http_stops_the_start_without_showing_its_password():
+    result = _start_django(DEBUG="true", PROMETHEUS_URL="file://admin:s3cret@host/etc/passwd")
+    assert result.returncode != 0
+    assert (
+        "PROMETHEUS_URL='file://***@host/etc/passwd' uses the scheme 'file'; "
+        "only http:// and https:// are allowed"
+    ) in result.stderr
+    assert "s3cret" not in result.stderr
