@@ -27,6 +27,7 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from redis.exceptions import RedisError
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
@@ -232,7 +233,7 @@ def _error_text(exc: PrometheusApiClientException) -> tuple[int, str]:
     status = int(match.group(1))
     try:
         body = json.loads(ast.literal_eval(match.group(2)))
-    except (ValueError, SyntaxError, RecursionError, MemoryError):
+    except (ValueError, SyntaxError, RecursionError):  # not a bytes literal, or not JSON
         return status, ""
     if (
         isinstance(body, dict)
@@ -352,9 +353,11 @@ def _key(*parts: object) -> str:
 
 
 def _cache_get(key: str) -> Any:
+    # The cache is Redis (settings.CACHES), whose client raises RedisError (connection
+    # and timeout errors included). A cache outage must cost speed, not the page.
     try:
         return cache.get(key)
-    except Exception as exc:  # a cache outage must cost speed, not the page
+    except RedisError as exc:
         log.warning("dashboard cache unavailable: %s", exc)
         return None
 
@@ -364,7 +367,7 @@ def _cache_set(key: str, value: Any, ttl: int) -> None:
         return
     try:
         cache.set(key, value, ttl)
-    except Exception as exc:
+    except RedisError as exc:
         log.warning("dashboard cache unavailable: %s", exc)
 
 
