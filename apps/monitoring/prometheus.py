@@ -5,7 +5,8 @@ Plain data in, plain data out: callers describe what is in view as a `Scope`
 and get `Series` back. No ORM here; apps.monitoring.services builds the scopes.
 
 A panel is one query, whatever the number of deployments: queries select by
-namespace and group by (namespace, deployment). Answers, and failures, are
+namespace and group by (namespace, deployment). Whatever a template returns, only
+series of the scope's namespaces and deployments come back (`in_scope`). Answers, and failures, are
 cached for PROMETHEUS_CACHE_S in the shared cache, so many viewers cost one
 query, and a Prometheus that is down or slow is not asked again meanwhile.
 """
@@ -374,7 +375,8 @@ def _cache_set(key: str, value: Any, ttl: int) -> None:
 def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer:
     problem = http_url_problem(url)
     if problem:  # a row written before the model checked it: never asked
-        return Answer(series=[], error=f"The Prometheus URL '{redact_userinfo(url)}' {problem}")
+        error = f"The Prometheus URL '{redact_userinfo(url)}' {problem}"
+        return Answer(series=[], error=error, query=query)
     timeout = float(settings.PROMETHEUS_TIMEOUT_S)
     ttl = settings.PROMETHEUS_CACHE_S
     down_key = _key("down", url)
@@ -404,19 +406,53 @@ def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer
     return Answer(series=series, error=error, query=query)
 
 
-def query_range(name: str, scope: Scope, win: Window) -> Answer:
-    """Template `name` over `win` for `scope`: one range query (or a cached answer)."""
+def namespace_of(labels: Mapping[str, str]) -> str:
+    """The namespace a series is about, read as the templates read dcgm-exporter's labels.
+
+    Scraped through a pod or service monitor, the exporter's own `namespace` label
+    is the scrape target's, and the GPU pod's arrives as `exported_namespace`.
+    """
+    return labels.get("exported_namespace") or labels.get("namespace", "")
+
+
+def in_scope(series: Iterable[Series], scope: Scope) -> list[Series]:
+    """The series that belong to `scope`, whatever the template asked Prometheus for.
+
+    Templates are data (a cluster may override them), so what they return is not
+    trusted to be scoped: a series is kept when its namespace is one of the scope's
+    and its `deployment` label one of the scope's deployments. Only the fleet
+    (`all_deployments`) keeps per-namespace series, which carry no deployment label.
+    """
+    namespaces = set(scope.namespaces)
+    kept = []
+    for s in series:
+        if namespace_of(s.labels) not in namespaces:
+            continue
+        deployment = s.labels.get("deployment")
+        if deployment is None and not scope.all_deployments:
+            continue
+        if deployment is not None and deployment not in scope.deployments:
+            continue
+        kept.append(s)
+    return kept
+
+
+def _ask(name: str, scope: Scope, win: Window, at: float | None) -> Answer:
     try:
         query = build_query(name, scope, win)
     except (promql.TemplateError, ValueError) as exc:
         return Answer(series=[], error=f"PromQL template problem: {exc}")
-    return _query(scope.url, query, win, None)
+    answer = _query(scope.url, query, None if at is not None else win, at)
+    # Filtered after the cache: a template without matchers sends every scope the same
+    # query, and so shares one cached answer between teams.
+    return Answer(series=in_scope(answer.series, scope), error=answer.error, query=answer.query)
+
+
+def query_range(name: str, scope: Scope, win: Window) -> Answer:
+    """Template `name` over `win` for `scope`: one range query (or a cached answer)."""
+    return _ask(name, scope, win, None)
 
 
 def query_instant(name: str, scope: Scope, win: Window) -> Answer:
     """Template `name` at the end of `win` for `scope`: one instant query (or a cached answer)."""
-    try:
-        query = build_query(name, scope, win)
-    except (promql.TemplateError, ValueError) as exc:
-        return Answer(series=[], error=f"PromQL template problem: {exc}")
-    return _query(scope.url, query, None, float(win.end))
+    return _ask(name, scope, win, float(win.end))
