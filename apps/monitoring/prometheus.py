@@ -6,9 +6,11 @@ and get `Series` back. No ORM here; apps.monitoring.services builds the scopes.
 
 A panel is one query, whatever the number of deployments: queries select by
 namespace and group by (namespace, deployment). Whatever a template returns, only
-series of the scope's namespaces and deployments come back (`in_scope`). Answers, and failures, are
-cached for PROMETHEUS_CACHE_S in the shared cache, so many viewers cost one
-query, and a Prometheus that is down or slow is not asked again meanwhile.
+series of the scope's namespaces and deployments come back (`in_scope`).
+Answers, and failures, are cached for PROMETHEUS_CACHE_S in the shared cache, so
+many viewers cost one query, and a Prometheus that is down or slow is not asked
+again meanwhile. Only Prometheus' own API errors are quoted in a panel, and URLs
+are shown without their user name and password.
 """
 
 from __future__ import annotations
