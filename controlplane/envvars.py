@@ -5,6 +5,7 @@ variable in its error so a misconfigured deployment says what to fix.
 """
 
 import os
+from fractions import Fraction
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -62,3 +63,27 @@ def env_secret(name: str) -> str:
                 f"{name}_FILE={file_name} cannot be read: {exc.strerror}."
             ) from None
     return os.environ.get(name, "")
+
+
+def env_fractions(name: str) -> dict[str, Fraction]:
+    """`key=fraction` pairs separated by commas, e.g. `1g.10gb=1/7,3g.40gb=3/7`.
+
+    Each fraction is exact (1/7 stays 1/7) and must lie in (0, 1].
+    """
+    raw = os.environ.get(name, "")
+    example = f"e.g. {name}=1g.10gb=1/7,3g.40gb=3/7"
+    table: dict[str, Fraction] = {}
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        key, sep, text = (piece.strip() for piece in item.partition("="))
+        try:
+            value = Fraction(text) if sep and key else None
+        except (ValueError, ZeroDivisionError):
+            value = None
+        if value is None or not 0 < value <= 1:
+            raise ImproperlyConfigured(
+                f"{name}: {item!r} is not <name>=<fraction of a GPU between 0 and 1>; {example}."
+            )
+        table[key] = value
+    return table

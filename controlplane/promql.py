@@ -139,10 +139,12 @@ DEFAULT_PROMQL: dict[str, str] = {
             "mean": "${gpu_util_mean}",
         },
     ),
-    # Instant: whole GPUs requested by running pods, per namespace (summed per team).
+    # Instant: GPUs and MIG slices requested by running pods, per namespace and resource
+    # (kube-state-metrics writes nvidia.com/mig-1g.10gb as nvidia_com_mig_1g_10gb); the
+    # fleet page counts each slice as its share of a GPU and sums them per team.
     "fleet_gpus_allocated": (
-        "sum by (namespace) (kube_pod_container_resource_requests"
-        '{namespace=~"${namespaces}", resource="nvidia_com_gpu"} '
+        "sum by (namespace, resource) (kube_pod_container_resource_requests"
+        '{namespace=~"${namespaces}", resource=~"nvidia_com_gpu|nvidia_com_mig_.+"} '
         "* on (namespace, pod) group_left () (max by (namespace, pod) (kube_pod_status_phase"
         '{namespace=~"${namespaces}", phase="Running"}) == 1))'
     ),

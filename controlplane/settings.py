@@ -5,12 +5,14 @@ start without a strong SECRET_KEY; local development (`make run`) needs nothing.
 """
 
 import re
+from fractions import Fraction
 from pathlib import Path
 
 import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
-from controlplane.envvars import env_bool, env_int, env_list, env_secret, env_str
+from apps.core.lib.urls import http_url_problem, redact_userinfo
+from controlplane.envvars import env_bool, env_fractions, env_int, env_list, env_secret, env_str
 from controlplane.promql import DEFAULT_PROMQL, load_overrides
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -207,6 +209,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBIL
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 
 PROMETHEUS_URL = env_str("PROMETHEUS_URL", "http://127.0.0.1:9090")
+if _problem := http_url_problem(PROMETHEUS_URL):
+    # Gantry's servers ask this URL on every dashboard view: http(s) to a host, nothing else.
+    raise ImproperlyConfigured(f"PROMETHEUS_URL={redact_userinfo(PROMETHEUS_URL)!r} {_problem}")
 PROMETHEUS_TIMEOUT_S = env_int("PROMETHEUS_TIMEOUT_S", 5, minimum=1)
 # Dashboards: answers are cached this long in the shared cache, and a Prometheus that
 # failed is not asked again for as long, so many viewers never multiply the load.
@@ -253,6 +258,32 @@ GANTRY_MIG_PROFILES = env_list(
     "GANTRY_MIG_PROFILES",
     ["1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb", "1g.5gb", "2g.10gb"],
 )
+# What one slice of each profile counts toward a team's GPU total: its compute slices out
+# of the seven of an A100 or H100 (`<n>g.` is n/7). Exact fractions, so 7 x 1/7 is 1.
+DEFAULT_MIG_GPU_FRACTIONS = {
+    "1g.5gb": Fraction(1, 7),
+    "1g.10gb": Fraction(1, 7),
+    "1g.20gb": Fraction(1, 7),
+    "2g.10gb": Fraction(2, 7),
+    "2g.20gb": Fraction(2, 7),
+    "3g.20gb": Fraction(3, 7),
+    "3g.40gb": Fraction(3, 7),
+    "4g.20gb": Fraction(4, 7),
+    "4g.40gb": Fraction(4, 7),
+    "7g.40gb": Fraction(1),
+    "7g.80gb": Fraction(1),
+}
+GANTRY_MIG_GPU_FRACTIONS = {
+    **DEFAULT_MIG_GPU_FRACTIONS,
+    **env_fractions("GANTRY_MIG_GPU_FRACTIONS"),
+}
+if _unpriced := [p for p in GANTRY_MIG_PROFILES if p not in GANTRY_MIG_GPU_FRACTIONS]:
+    # A slice without a share would count toward no GPU total: refuse to start instead.
+    raise ImproperlyConfigured(
+        f"GANTRY_MIG_GPU_FRACTIONS has no share of a GPU for the MIG profile(s) "
+        f"{', '.join(_unpriced)}; add them, e.g. "
+        f"GANTRY_MIG_GPU_FRACTIONS={_unpriced[0]}=1/7 for a one-slice profile."
+    )
 
 LOGGING = {
     "version": 1,

@@ -96,7 +96,7 @@ cat <<MSG
   Gantry is running at http://127.0.0.1:$port/  (admin: http://127.0.0.1:$port/admin/)
   $credentials
   Kubeconfig of the demo cluster: $demo_kubeconfig
-  Prometheus: $PROMETHEUS_URL   Dashboards: http://127.0.0.1:$port/fleet/
+  Prometheus: $(sed -E 's#://[^/?\#]*@#://***@#' <<<"$PROMETHEUS_URL")   Dashboards: http://127.0.0.1:$port/fleet/
   Logs: $logs/   Stop with Ctrl-C.
 
 MSG

@@ -1,7 +1,11 @@
+from typing import Any
+
 from django.contrib import admin
 from django.db import models
+from django.http import HttpRequest
 
 from apps.clusters.models import Cluster, Environment
+from apps.core.lib.urls import redact_userinfo
 
 
 @admin.register(Cluster)
@@ -11,6 +15,20 @@ class ClusterAdmin(admin.ModelAdmin):
     search_fields = ["name", "description"]
     # Prometheus inside a cluster is usually plain http; say so rather than guess.
     formfield_overrides = {models.URLField: {"assume_scheme": "http"}}
+
+    # The Prometheus URL points Gantry's servers at a host, and may hold a password:
+    # only superusers set it; other staff see it read-only with the password hidden.
+    def get_exclude(self, request: HttpRequest, obj: Any = None) -> Any:
+        exclude = list(super().get_exclude(request, obj) or [])
+        return exclude if request.user.is_superuser else [*exclude, "prometheus_url"]
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        readonly = list(super().get_readonly_fields(request, obj))
+        return readonly if request.user.is_superuser else [*readonly, "prometheus_url_shown"]
+
+    @admin.display(description="Prometheus URL")
+    def prometheus_url_shown(self, cluster: Cluster) -> str:
+        return redact_userinfo(cluster.prometheus_url) or "(the global PROMETHEUS_URL)"
 
 
 @admin.register(Environment)

@@ -7,7 +7,7 @@ from apps.accounts.models import TEAM_NAME_MAX, Team, TeamScopedQuerySet
 from apps.clusters.choices import Connection, Tier
 from apps.core.lib.promql import validate_overrides
 from apps.core.models import TimeStampedModel
-from apps.core.validators import DNS_LABEL_MAX, validate_dns_label
+from apps.core.validators import DNS_LABEL_MAX, validate_dns_label, validate_http_url
 
 ENVIRONMENT_NAMESPACE_MAX = DNS_LABEL_MAX - TEAM_NAME_MAX - 1
 
@@ -35,8 +35,13 @@ class Cluster(TimeStampedModel):
     kubeconfig_context = models.CharField(
         max_length=253, blank=True, help_text="Context in that file; empty for its current one."
     )
+    # Asked by Gantry's own servers on every dashboard view: http(s) only, and set by
+    # superusers only (see ClusterAdmin), since it points those servers at any host.
     prometheus_url = models.URLField(
-        blank=True, help_text="Prometheus for this cluster; empty for the global PROMETHEUS_URL."
+        blank=True,
+        validators=[validate_http_url],
+        help_text="Prometheus for this cluster, an http:// or https:// URL; "
+        "empty for the global PROMETHEUS_URL.",
     )
     promql = models.JSONField(
         "PromQL overrides",

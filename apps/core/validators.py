@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 # here is not talking to Kubernetes, so it does not go through kube.py.
 from kubernetes.utils.quantity import parse_quantity
 
+from apps.core.lib.urls import http_url_problem, redact_userinfo
+
 DNS_LABEL_MAX = 63
 DNS_LABEL_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -177,3 +179,13 @@ def validate_http_path(value: str) -> None:
             f"'{value}' is not an HTTP path: start with '/' and use no spaces, e.g. '/health'.",
             code="invalid_path",
         )
+
+
+def validate_http_url(value: str) -> None:
+    """A URL Gantry's servers may ask: http or https only (no file:, ftp:, gopher: ...).
+
+    The value is quoted with its password hidden: the message may be logged or shown.
+    """
+    problem = http_url_problem(value)
+    if problem:
+        raise ValidationError(f"'{redact_userinfo(value)}' {problem}", code="invalid_scheme")

@@ -4,6 +4,8 @@ the reconciler so that admission counts exactly what gets applied."""
 import math
 from typing import Protocol
 
+from django.conf import settings
+
 from apps.core.validators import parse_quantity_value
 from apps.deployments.choices import State
 from apps.quotas import usage
@@ -51,7 +53,8 @@ def worst_case_pods(spec: Sized) -> int:
 
 def demand_of(spec: Sized) -> usage.Demand:
     """What a deployment holds against its team's quota. Stopped ones hold nothing;
-    one being deleted holds its pods until the reconciler has removed them."""
+    one being deleted holds its pods until the reconciler has removed them. A MIG
+    slice counts toward the GPU total as its share of a GPU."""
     if spec.state == State.STOPPED:
         return usage.NOTHING
     return usage.pod_demand(
@@ -61,4 +64,5 @@ def demand_of(spec: Sized) -> usage.Demand:
         gpu_count=spec.gpu_count,
         gpu_model=spec.gpu_model,
         mig_profile=spec.mig_profile,
+        mig_share=usage.slice_share(spec.mig_profile, settings.GANTRY_MIG_GPU_FRACTIONS),
     )

@@ -5,13 +5,17 @@ Plain data in, plain data out: callers describe what is in view as a `Scope`
 and get `Series` back. No ORM here; apps.monitoring.services builds the scopes.
 
 A panel is one query, whatever the number of deployments: queries select by
-namespace and group by (namespace, deployment). Answers, and failures, are
-cached for PROMETHEUS_CACHE_S in the shared cache, so many viewers cost one
-query, and a Prometheus that is down or slow is not asked again meanwhile.
+namespace and group by (namespace, deployment). Whatever a template returns, only
+series of the scope's namespaces and deployments come back (`in_scope`).
+Answers, and failures, are cached for PROMETHEUS_CACHE_S in the shared cache, so
+many viewers cost one query, and a Prometheus that is down or slow is not asked
+again meanwhile. Only Prometheus' own API errors are quoted in a panel, and URLs
+are shown without their user name and password.
 """
 
 from __future__ import annotations
 
+import ast
 import hashlib
 import json
 import logging
@@ -26,10 +30,12 @@ import requests
 from django.conf import settings
 from django.core.cache import cache
 from prometheus_api_client import PrometheusApiClientException, PrometheusConnect
+from redis.exceptions import RedisError
 from urllib3.exceptions import ConnectTimeoutError, NewConnectionError, ReadTimeoutError
 from urllib3.util.retry import Retry
 
 from apps.core.lib import promql
+from apps.core.lib.urls import http_url_problem, redact_userinfo
 from apps.registry.runtimes import PRESETS
 
 log = logging.getLogger(__name__)
@@ -107,6 +113,11 @@ class Scope:
     namespaces: tuple[str, ...]
     deployments: Mapping[str, str] = field(default_factory=dict)
     all_deployments: bool = False
+
+    @property
+    def shown_url(self) -> str:
+        """The URL as pages and logs may show it: without its user name and password."""
+        return redact_userinfo(self.url)
 
 
 @dataclass(frozen=True)
@@ -207,18 +218,46 @@ def _client(url: str, timeout: float) -> PrometheusConnect:
     return PrometheusConnect(url=url, timeout=timeout, retry=Retry(total=0, redirect=0))
 
 
+# Prometheus' own error messages quote the query; longer ones are cut here.
+MAX_ERROR_CHARS = 500
+
+
 def _error_text(exc: PrometheusApiClientException) -> tuple[int, str]:
-    """Status code and Prometheus' own error message out of the client's exception text."""
-    text = str(exc)
-    match = re.match(r"HTTP Status Code (\d+) \((.*)\)$", text, re.S)
+    """Status code and Prometheus' own error message out of the client's exception text.
+
+    The message is '' unless the body is a Prometheus API error (JSON with
+    status "error", errorType and error): whatever else answers at the URL (an
+    internal service, a login page) is never echoed to the viewers of a panel.
+    """
+    # The client words it "HTTP Status Code <code> (<repr of the body's bytes>)".
+    match = re.match(r"HTTP Status Code (\d+) \((b'.*'|b\".*\")\)$", str(exc), re.S)
     if not match:
-        return 0, text
-    status, body = int(match.group(1)), match.group(2)
-    found = re.search(r'"error":"((?:[^"\\]|\\.)*)"', body)
-    return status, (json.loads(f'"{found.group(1)}"') if found else body[:300])
+        return 0, ""
+    status = int(match.group(1))
+    try:
+        body = json.loads(ast.literal_eval(match.group(2)))
+    except (ValueError, SyntaxError, RecursionError):  # not a bytes literal, or not JSON
+        return status, ""
+    if (
+        isinstance(body, dict)
+        and body.get("status") == "error"
+        and isinstance(body.get("errorType"), str)
+        and isinstance(body.get("error"), str)
+    ):
+        return status, body["error"][:MAX_ERROR_CHARS]
+    return status, ""
+
+
+def _not_prometheus(shown: str, what: str) -> PrometheusError:
+    return PrometheusError(
+        f"The server at {shown} did not answer like Prometheus ({what}); "
+        "is the Prometheus URL right?",
+        down=True,
+    )
 
 
 def _run(url: str, query: str, timeout: float, win: Window | None, at: float | None) -> list:
+    shown = redact_userinfo(url)
     client = _client(url, timeout)
     # Prometheus stops evaluating at the same deadline, instead of working on for nobody.
     params = {"timeout": f"{timeout:g}s"}
@@ -234,39 +273,37 @@ def _run(url: str, query: str, timeout: float, win: Window | None, at: float | N
         return client.custom_query(query, params={**params, "time": at})
     except requests.Timeout:
         raise PrometheusError(
-            f"Prometheus at {url} did not answer in {timeout:g} s.", down=True
+            f"Prometheus at {shown} did not answer in {timeout:g} s.", down=True
         ) from None
     except requests.ConnectionError as exc:
         if _timed_out(exc):
             raise PrometheusError(
-                f"Prometheus at {url} did not answer in {timeout:g} s.", down=True
+                f"Prometheus at {shown} did not answer in {timeout:g} s.", down=True
             ) from None
         reason = _root_reason(exc)
         raise PrometheusError(
-            f"Prometheus at {url} cannot be reached: {reason}.", down=True
+            f"Prometheus at {shown} cannot be reached: {reason}.", down=True
         ) from None
     except requests.JSONDecodeError:  # a RequestException too: something else is at that URL
-        raise PrometheusError(
-            f"The server at {url} did not answer like Prometheus (not JSON); "
-            "is the Prometheus URL right?",
-            down=True,
-        ) from None
+        raise _not_prometheus(shown, "not JSON") from None
     except requests.RequestException as exc:
-        raise PrometheusError(f"Prometheus at {url} failed: {exc}.", down=True) from None
+        # Invalid URL, too many redirects, a broken body: the message may quote the URL.
+        reason = redact_userinfo(str(exc))[:200]
+        raise PrometheusError(f"Prometheus at {shown} failed: {reason}.", down=True) from None
     except PrometheusApiClientException as exc:
         status, message = _error_text(exc)
+        if not message:
+            raise _not_prometheus(shown, f"HTTP {status}, not a Prometheus API error") from None
         if status in (400, 422):
             # The query is at fault (a template, not the server): say what Prometheus said.
             raise PrometheusError(
-                f"Prometheus at {url} rejected the query: {message}", down=False
+                f"Prometheus at {shown} rejected the query: {message}", down=False
             ) from None
         raise PrometheusError(
-            f"Prometheus at {url} answered HTTP {status}: {message}", down=status >= 500
+            f"Prometheus at {shown} answered HTTP {status}: {message}", down=status >= 500
         ) from None
-    except (ValueError, KeyError, TypeError) as exc:  # something else listens at that URL
-        raise PrometheusError(
-            f"The server at {url} did not answer like Prometheus ({exc!r}).", down=True
-        ) from None
+    except (KeyError, TypeError):  # JSON, but without data.result: something else is there
+        raise _not_prometheus(shown, "no query result in its JSON") from None
     finally:
         client.close()
 
@@ -286,7 +323,7 @@ def _root_reason(exc: BaseException) -> str:
     for known in ("Connection refused", "Name or service not known", "No route to host"):
         if known in text:
             return known.lower()
-    return text[:200]
+    return redact_userinfo(text)[:200]
 
 
 def _dt(ts: int) -> Any:
@@ -319,9 +356,11 @@ def _key(*parts: object) -> str:
 
 
 def _cache_get(key: str) -> Any:
+    # The cache is Redis (settings.CACHES), whose client raises RedisError (connection
+    # and timeout errors included). A cache outage must cost speed, not the page.
     try:
         return cache.get(key)
-    except Exception as exc:  # a cache outage must cost speed, not the page
+    except RedisError as exc:
         log.warning("dashboard cache unavailable: %s", exc)
         return None
 
@@ -331,11 +370,15 @@ def _cache_set(key: str, value: Any, ttl: int) -> None:
         return
     try:
         cache.set(key, value, ttl)
-    except Exception as exc:
+    except RedisError as exc:
         log.warning("dashboard cache unavailable: %s", exc)
 
 
 def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer:
+    problem = http_url_problem(url)
+    if problem:  # a row written before the model checked it: never asked
+        error = f"The Prometheus URL '{redact_userinfo(url)}' {problem}"
+        return Answer(series=[], error=error, query=query)
     timeout = float(settings.PROMETHEUS_TIMEOUT_S)
     ttl = settings.PROMETHEUS_CACHE_S
     down_key = _key("down", url)
@@ -350,10 +393,9 @@ def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer
         result = _run(url, query, timeout, win, at)
         try:
             series = _to_series(result, instant=win is None)
-        except (ValueError, KeyError, TypeError, AttributeError) as exc:
-            raise PrometheusError(
-                f"The server at {url} did not answer like Prometheus ({exc!r}).", down=True
-            ) from None
+        except (ValueError, KeyError, TypeError, AttributeError):
+            # The values are not echoed: they are whatever the server at the URL sent.
+            raise _not_prometheus(redact_userinfo(url), "its result is not series") from None
         error = ""
     except PrometheusError as exc:
         log.warning("dashboard query failed: %s", exc.message)
@@ -366,19 +408,53 @@ def _query(url: str, query: str, win: Window | None, at: float | None) -> Answer
     return Answer(series=series, error=error, query=query)
 
 
-def query_range(name: str, scope: Scope, win: Window) -> Answer:
-    """Template `name` over `win` for `scope`: one range query (or a cached answer)."""
+def namespace_of(labels: Mapping[str, str]) -> str:
+    """The namespace a series is about, read as the templates read dcgm-exporter's labels.
+
+    Scraped through a pod or service monitor, the exporter's own `namespace` label
+    is the scrape target's, and the GPU pod's arrives as `exported_namespace`.
+    """
+    return labels.get("exported_namespace") or labels.get("namespace", "")
+
+
+def in_scope(series: Iterable[Series], scope: Scope) -> list[Series]:
+    """The series that belong to `scope`, whatever the template asked Prometheus for.
+
+    Templates are data (a cluster may override them), so what they return is not
+    trusted to be scoped: a series is kept when its namespace is one of the scope's
+    and its `deployment` label one of the scope's deployments. Only the fleet
+    (`all_deployments`) keeps per-namespace series, which carry no deployment label.
+    """
+    namespaces = set(scope.namespaces)
+    kept = []
+    for s in series:
+        if namespace_of(s.labels) not in namespaces:
+            continue
+        deployment = s.labels.get("deployment")
+        if deployment is None and not scope.all_deployments:
+            continue
+        if deployment is not None and deployment not in scope.deployments:
+            continue
+        kept.append(s)
+    return kept
+
+
+def _ask(name: str, scope: Scope, win: Window, at: float | None) -> Answer:
     try:
         query = build_query(name, scope, win)
     except (promql.TemplateError, ValueError) as exc:
         return Answer(series=[], error=f"PromQL template problem: {exc}")
-    return _query(scope.url, query, win, None)
+    answer = _query(scope.url, query, None if at is not None else win, at)
+    # Filtered after the cache: a template without matchers sends every scope the same
+    # query, and so shares one cached answer between teams.
+    return Answer(series=in_scope(answer.series, scope), error=answer.error, query=answer.query)
+
+
+def query_range(name: str, scope: Scope, win: Window) -> Answer:
+    """Template `name` over `win` for `scope`: one range query (or a cached answer)."""
+    return _ask(name, scope, win, None)
 
 
 def query_instant(name: str, scope: Scope, win: Window) -> Answer:
     """Template `name` at the end of `win` for `scope`: one instant query (or a cached answer)."""
-    try:
-        query = build_query(name, scope, win)
-    except (promql.TemplateError, ValueError) as exc:
-        return Answer(series=[], error=f"PromQL template problem: {exc}")
-    return _query(scope.url, query, None, float(win.end))
+    return _ask(name, scope, win, float(win.end))

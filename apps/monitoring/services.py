@@ -8,10 +8,12 @@ neither raises for a Prometheus problem: each panel carries its own error.
 
 from __future__ import annotations
 
+import re
 import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from fractions import Fraction
 from typing import Any
 
 import plotly.graph_objects as go
@@ -26,6 +28,7 @@ from apps.deployments.constants import CANARY_SUFFIX
 from apps.deployments.models import Deployment
 from apps.monitoring import charts, prometheus
 from apps.monitoring.prometheus import Answer, RangeError, Scope, Series, Window
+from apps.quotas import usage
 
 __all__ = ["RangeError", "deployment_dashboard", "fleet_dashboard", "visible_deployments"]
 
@@ -262,18 +265,18 @@ def _why_empty(spec: PanelSpec, deployment: Deployment, scope: Scope, win: Windo
         return (
             f"No data {since}: no dcgm-exporter series for pods {name}-… in namespace {ns}. "
             f"Is dcgm-exporter running on the GPU nodes, and scraped by the Prometheus at "
-            f"{scope.url}?"
+            f"{scope.shown_url}?"
         )
     if spec.source == "kube-state-metrics":
         return (
             f"No data {since}: no kube-state-metrics series for Deployment {ns}/{name}. "
-            f"Is kube-state-metrics scraped by the Prometheus at {scope.url}?"
+            f"Is kube-state-metrics scraped by the Prometheus at {scope.shown_url}?"
         )
     runtime = deployment.model_version.runtime
     histogram = scope.templates.get(f"histogram.{runtime}", "the request-duration histogram")
     return (
         f"No data {since}: no {histogram} series from pods {name}-… in namespace {ns}. "
-        f"Has it served requests, and does the Prometheus at {scope.url} scrape its pods?"
+        f"Has it served requests, and does the Prometheus at {scope.shown_url} scrape its pods?"
     )
 
 
@@ -387,7 +390,7 @@ class _FleetContext:
     def empty_message(self, what: str) -> str:
         if not self.has_deployments:
             return "No data: your teams have no deployments yet."
-        urls = ", ".join(s.url for s in self.scopes)
+        urls = ", ".join(s.shown_url for s in self.scopes)
         return (
             f"No data in the last {self.win.name}: no {what} for your teams' namespaces at {urls}."
         )
@@ -463,22 +466,30 @@ def _fleet_quota(ctx: _FleetContext) -> Panel:
         for env in team.environments.all()
     }
     team_of.update({(k[0]): v.team for k, v in ctx.known.items()})
-    allocated: dict[str, float] = {}
+    shares = _gpu_shares()
+    allocated: dict[str, Fraction] = {}
     for s in series:
         team = team_of.get(s.labels.get("namespace", ""))
         if team is not None and s.last is not None:
-            allocated[team] = allocated.get(team, 0) + s.last
+            # Counted as admission counts it: a MIG slice is its share of a GPU.
+            share = shares.get(s.labels.get("resource", GPU_RESOURCE_LABEL), Fraction(1))
+            held = Fraction(s.last).limit_denominator(1_000_000) * share
+            allocated[team] = allocated.get(team, Fraction(0)) + held
     items, limits = [], []
     for team in ctx.teams:
         quota = getattr(team, "quota", None)
         limit = quota.gpus_total if quota is not None else None
-        used = allocated.get(team.name, 0.0)
-        hover = f"<br>quota: {limit} GPUs" if limit is not None else "<br>no GPU quota"
+        used = allocated.get(team.name, Fraction(0))
+        hover = ""
+        if used.denominator != 1:
+            exact = usage.amount_text(usage.GPUS, used)
+            hover = f"<br>= {exact} GPUs (a MIG slice counts as its share of a GPU)"
+        hover += f"<br>quota: {limit} GPUs" if limit is not None else "<br>no GPU quota"
         items.append(
             charts.Bar(
                 label=str(team),
                 key=f"team/{team.name}",
-                value=used,
+                value=float(used),
                 hover=hover,
                 highlight=limit is not None and used > limit,
             )
@@ -495,6 +506,20 @@ def _fleet_quota(ctx: _FleetContext) -> Panel:
             reference_name="quota",
         )
     return panel
+
+
+# kube-state-metrics' `resource` label of whole GPUs; MIG slices are nvidia_com_mig_<profile>.
+GPU_RESOURCE_LABEL = "nvidia_com_gpu"
+
+
+def _gpu_shares() -> dict[str, Fraction]:
+    """Share of a GPU per kube-state-metrics `resource` label, e.g. nvidia_com_mig_1g_10gb: 1/7."""
+    shares = {GPU_RESOURCE_LABEL: Fraction(1)}
+    for profile in settings.GANTRY_MIG_PROFILES:
+        # kube-state-metrics turns every character a label name cannot hold into "_".
+        label = re.sub(r"[^a-zA-Z0-9_]", "_", f"nvidia.com/mig-{profile}")
+        shares[label] = usage.slice_share(profile, settings.GANTRY_MIG_GPU_FRACTIONS)
+    return shares
 
 
 def _fleet_latency(ctx: _FleetContext) -> Panel:

@@ -12,7 +12,7 @@ the import order; it registers that function here when Django starts (see
 """
 
 from collections.abc import Callable
-from decimal import Decimal
+from fractions import Fraction
 
 from django.core.exceptions import ValidationError
 
@@ -37,20 +37,24 @@ def held_by_team(team: Team, *, excluding: int | None = None) -> usage.Demand:
     return _holdings(team, excluding)
 
 
-def limits_of(quota: Quota) -> dict[str, Decimal]:
-    """The quota's limits keyed by usage resource name; unset limits are absent."""
-    limits: dict[str, Decimal] = {}
+def limits_of(quota: Quota) -> dict[str, Fraction]:
+    """The quota's limits keyed by usage resource name; unset limits are absent.
+
+    The GPU total counts whole GPUs and MIG slices alike, each slice as its share
+    of a GPU (settings.GANTRY_MIG_GPU_FRACTIONS); MIG profile limits count slices.
+    """
+    limits: dict[str, Fraction] = {}
     if quota.replicas is not None:
-        limits[usage.REPLICAS] = Decimal(quota.replicas)
+        limits[usage.REPLICAS] = Fraction(quota.replicas)
     if quota.gpus_total is not None:
-        limits[usage.GPUS] = Decimal(quota.gpus_total)
+        limits[usage.GPUS] = Fraction(quota.gpus_total)
     if quota.cpu:
-        limits[usage.CPU] = parse_quantity_value(quota.cpu)
+        limits[usage.CPU] = Fraction(parse_quantity_value(quota.cpu))
     if quota.memory:
-        limits[usage.MEMORY] = parse_quantity_value(quota.memory)
+        limits[usage.MEMORY] = Fraction(parse_quantity_value(quota.memory))
     for row in quota.limits.all():
         prefix = usage.GPU_PREFIX if row.kind == QuotaLimit.Kind.GPU_MODEL else usage.MIG_PREFIX
-        limits[prefix + row.resource] = Decimal(row.limit)
+        limits[prefix + row.resource] = Fraction(row.limit)
     return limits
 
 

@@ -1,13 +1,17 @@
 """Quota arithmetic on plain values: what a deployment holds, and what a limit admits.
 
 No ORM here, so the rules are unit-tested directly. Resources are keyed by
-name: "replicas", "cpu" (cores), "memory" (bytes), "gpus" (whole GPUs of any
-model), "gpu:<model>" and "mig:<profile>".
+name: "replicas", "cpu" (cores), "memory" (bytes), "gpus" (GPUs of any model,
+a MIG slice counting as its share of one), "gpu:<model>" and "mig:<profile>".
+
+Amounts are exact fractions: a 1g.10gb slice is 1/7 of a GPU, and seven of
+them make exactly one.
 """
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 
 REPLICAS = "replicas"
 CPU = "cpu"
@@ -19,20 +23,24 @@ MIG_PREFIX = "mig:"
 _BINARY_SUFFIXES = (("Ei", 2**60), ("Pi", 2**50), ("Ti", 2**40), ("Gi", 2**30), ("Mi", 2**20))
 
 
+# Cores and bytes arrive as Decimal (parsed quantities), limits as whole numbers.
+Amount = Fraction | Decimal | int
+
+
 @dataclass(frozen=True)
 class Demand:
     """Amounts of resources, keyed by resource name; missing means zero."""
 
-    amounts: Mapping[str, Decimal] = field(default_factory=dict)
+    amounts: Mapping[str, Fraction] = field(default_factory=dict)
 
     def __add__(self, other: "Demand") -> "Demand":
         total = dict(self.amounts)
         for name, amount in other.amounts.items():
-            total[name] = total.get(name, Decimal(0)) + amount
+            total[name] = total.get(name, Fraction(0)) + amount
         return Demand(total)
 
-    def get(self, name: str) -> Decimal:
-        return self.amounts.get(name, Decimal(0))
+    def get(self, name: str) -> Fraction:
+        return self.amounts.get(name, Fraction(0))
 
 
 NOTHING = Demand()
@@ -45,31 +53,44 @@ def total(demands: Iterable[Demand]) -> Demand:
     return result
 
 
+def slice_share(mig_profile: str, shares: Mapping[str, Fraction]) -> Fraction:
+    """What one slice of `mig_profile` counts toward the GPU total (settings'
+    GANTRY_MIG_GPU_FRACTIONS). A profile missing from the table (one dropped from the
+    settings while deployments still use it) counts as a whole GPU: never as nothing."""
+    return Fraction(shares.get(mig_profile, 1))
+
+
 def pod_demand(
     *,
     pods: int,
-    cpu: Decimal,
-    memory: Decimal,
+    cpu: Amount,
+    memory: Amount,
     gpu_count: int,
     gpu_model: str = "",
     mig_profile: str = "",
+    mig_share: Fraction = Fraction(1),
 ) -> Demand:
-    """What `pods` pods of one shape hold. A MIG slice counts against its profile only:
-    it is part of a GPU that the whole-GPU total does not count twice."""
-    amounts = {REPLICAS: Decimal(pods), CPU: cpu * pods, MEMORY: memory * pods}
+    """What `pods` pods of one shape hold. A MIG slice counts against its profile's
+    limit in slices, and against the GPU total as `mig_share` of a GPU each."""
+    amounts = {
+        REPLICAS: Fraction(pods),
+        CPU: Fraction(cpu) * pods,
+        MEMORY: Fraction(memory) * pods,
+    }
     if gpu_count:
         if mig_profile:
-            amounts[MIG_PREFIX + mig_profile] = Decimal(gpu_count * pods)
+            amounts[MIG_PREFIX + mig_profile] = Fraction(gpu_count * pods)
+            amounts[GPUS] = mig_share * gpu_count * pods
         else:
-            amounts[GPUS] = Decimal(gpu_count * pods)
+            amounts[GPUS] = Fraction(gpu_count * pods)
             if gpu_model:
-                amounts[GPU_PREFIX + gpu_model] = Decimal(gpu_count * pods)
+                amounts[GPU_PREFIX + gpu_model] = Fraction(gpu_count * pods)
     return Demand(amounts)
 
 
 def refusals(
-    limits: Mapping[str, Decimal], *, others: Demand, before: Demand, after: Demand
-) -> list[tuple[str, Decimal, Decimal, Decimal]]:
+    limits: Mapping[str, Amount], *, others: Demand, before: Demand, after: Demand
+) -> list[tuple[str, Fraction, Fraction, Fraction]]:
     """The (resource, limit, in use, requested) that a change from `before` to `after` breaks.
 
     `others` is what the team's other deployments hold. Only resources the change
@@ -77,7 +98,8 @@ def refusals(
     a team already over a limit an admin has lowered.
     """
     broken = []
-    for name, limit in sorted(limits.items()):
+    for name, raw_limit in sorted(limits.items()):
+        limit = Fraction(raw_limit)
         requested = after.get(name)
         if requested <= before.get(name):
             continue
@@ -87,7 +109,7 @@ def refusals(
     return broken
 
 
-def refusal_message(name: str, limit: Decimal, in_use: Decimal, requested: Decimal) -> str:
+def refusal_message(name: str, limit: Amount, in_use: Amount, requested: Amount) -> str:
     """e.g. `quota exceeded for NVIDIA-H100-80GB-HBM3: limit 8, in use 6, requested 4`."""
     return (
         f"quota exceeded for {label(name)}: limit {amount_text(name, limit)}, "
@@ -106,14 +128,14 @@ class UsageRow:
     free: str | None
 
 
-def usage_rows(limits: Mapping[str, Decimal], used: Demand) -> list[UsageRow]:
+def usage_rows(limits: Mapping[str, Amount], used: Demand) -> list[UsageRow]:
     """Every limited resource, then every resource in use without a limit."""
     names = sorted(limits, key=_order) + sorted(
         (n for n in used.amounts if n not in limits and used.get(n)), key=_order
     )
     rows = []
     for name in names:
-        limit = limits.get(name)
+        limit = None if limits.get(name) is None else Fraction(limits[name])
         held = used.get(name)
         rows.append(
             UsageRow(
@@ -121,7 +143,7 @@ def usage_rows(limits: Mapping[str, Decimal], used: Demand) -> list[UsageRow]:
                 kind=kind(name),
                 limit=None if limit is None else amount_text(name, limit),
                 used=amount_text(name, held),
-                free=None if limit is None else amount_text(name, max(limit - held, Decimal(0))),
+                free=None if limit is None else amount_text(name, max(limit - held, Fraction(0))),
             )
         )
     return rows
@@ -139,20 +161,31 @@ def kind(name: str) -> str:
     return name
 
 
-def amount_text(name: str, value: Decimal) -> str:
-    """Amounts as people write them: cores as '2' or '500m', memory as '16Gi'."""
+def amount_text(name: str, value: Amount) -> str:
+    """Amounts as people write them: cores as '2' or '500m', memory as '16Gi',
+    GPUs holding MIG slices as '10/7' (exact: ten sevenths of a GPU)."""
+    value = Fraction(value)
     if name == MEMORY:
         for suffix, size in _BINARY_SUFFIXES:
             if value and value % size == 0:
                 return f"{value // size}{suffix}"
         return _plain(value)
-    if name == CPU and value != value.to_integral_value():
+    if name == CPU and value.denominator != 1:
         return f"{_plain(value * 1000)}m"
     return _plain(value)
 
 
-def _plain(value: Decimal) -> str:
-    text = format(value.normalize(), "f")
+def _plain(value: Fraction) -> str:
+    """A whole number as is, a finite decimal in decimals, anything else as n/d."""
+    if value.denominator == 1:
+        return str(value.numerator)
+    rest = value.denominator
+    for factor in (2, 5):
+        while rest % factor == 0:
+            rest //= factor
+    if rest != 1:
+        return f"{value.numerator}/{value.denominator}"
+    text = format(Decimal(value.numerator) / Decimal(value.denominator), "f")
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 

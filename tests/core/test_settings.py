@@ -48,3 +48,40 @@ def test_an_unreadable_secret_file_is_named_in_the_error(tmp_path):
 def test_a_malformed_boolean_says_which_variable():
     result = _start_django(DEBUG="maybe")
     assert "DEBUG='maybe' is not a boolean" in result.stderr
+
+
+def test_a_prometheus_url_that_is_not_http_stops_the_start_without_showing_its_password():
+    result = _start_django(DEBUG="true", PROMETHEUS_URL="file://admin:s3cret@host/etc/passwd")
+    assert result.returncode != 0
+    assert (
+        "PROMETHEUS_URL='file://***@host/etc/passwd' uses the scheme 'file'; "
+        "only http:// and https:// are allowed"
+    ) in result.stderr
+    assert "s3cret" not in result.stderr
+
+
+def test_a_mig_profile_without_a_share_of_a_gpu_stops_the_start():
+    result = _start_django(DEBUG="true", GANTRY_MIG_PROFILES="1g.10gb,1g.12gb")
+    assert result.returncode != 0
+    assert "GANTRY_MIG_GPU_FRACTIONS has no share of a GPU for the MIG profile(s) 1g.12gb" in (
+        result.stderr
+    )
+
+
+def test_a_share_outside_0_to_1_names_the_entry():
+    result = _start_django(DEBUG="true", GANTRY_MIG_GPU_FRACTIONS="1g.10gb=7/1")
+    assert result.returncode != 0
+    assert "GANTRY_MIG_GPU_FRACTIONS: '1g.10gb=7/1' is not <name>=<fraction" in result.stderr
+
+
+def test_mig_shares_are_exact_fractions_and_extend_the_defaults(monkeypatch):
+    from fractions import Fraction
+
+    from controlplane.envvars import env_fractions
+
+    monkeypatch.setenv("TEST_SHARES", " 1g.12gb = 1/7 , 3g.40gb=1/2")
+    assert env_fractions("TEST_SHARES") == {"1g.12gb": Fraction(1, 7), "3g.40gb": Fraction(1, 2)}
+    result = _start_django(
+        DEBUG="true", GANTRY_MIG_PROFILES="1g.10gb,1g.12gb", GANTRY_MIG_GPU_FRACTIONS="1g.12gb=1/7"
+    )
+    assert result.returncode == 0, result.stderr

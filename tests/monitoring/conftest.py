@@ -121,16 +121,19 @@ def dataset(end: float) -> list:
         "scaletargetref_api_version": "apps/v1",
     }
     out.append(gauge("kube_horizontalpodautoscaler_info", info, 1, t))
-    for ns, pod, phase in [
-        *((NS, p, "Running") for p in LLAMA_PODS),
-        (NS, "llama-5d8f9c7b6-ppppp", "Pending"),  # asks for a GPU, holds none yet
-        (NS_VISION, YOLO_POD, "Running"),
+    for ns, pod, phase, resource in [
+        *((NS, p, "Running", "nvidia_com_gpu") for p in LLAMA_PODS),
+        # Asks for a GPU, holds none yet.
+        (NS, "llama-5d8f9c7b6-ppppp", "Pending", "nvidia_com_gpu"),
+        (NS_VISION, YOLO_POD, "Running", "nvidia_com_gpu"),
+        # One MIG slice (nvidia.com/mig-1g.10gb, as kube-state-metrics names it): 1/7 of a GPU.
+        (NS, WHISPER_POD, "Running", "nvidia_com_mig_1g_10gb"),
     ]:
         labels = {**KSM, "namespace": ns, "pod": pod}
         out.append(
             gauge(
                 "kube_pod_container_resource_requests",
-                {**labels, "container": "server", "resource": "nvidia_com_gpu", "unit": "integer"},
+                {**labels, "container": "server", "resource": resource, "unit": "integer"},
                 1,
                 t,
             )

@@ -118,3 +118,27 @@ def test_an_empty_panel_says_there_is_no_data_and_why(team, environment, prometh
     assert panel.note.startswith("No data")
     assert panel.figure.data == ()
     assert "No data" in panel.figure.layout.annotations[0].text
+
+
+@pytest.fixture
+def stopped_redis_cache(settings, tmp_path):
+    """The shared cache pointed at a real Redis server that has since been stopped."""
+    import subprocess
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "scripts/services/redis.sh"
+    url = subprocess.run(
+        ["bash", script, "start", tmp_path / "redis"], check=True, capture_output=True, text=True
+    ).stdout.strip()
+    subprocess.run(["bash", script, "stop", tmp_path / "redis"], check=True)
+    settings.CACHES = {
+        "default": {**settings.CACHES["default"], "LOCATION": url},
+    }
+    return url
+
+
+def test_a_cache_outage_costs_speed_not_the_panels(llama, prometheus, stopped_redis_cache, caplog):
+    with caplog.at_level("WARNING", logger="apps.monitoring"):
+        dashboard = services.deployment_dashboard(llama, "1h", now=prometheus.end)
+    assert "mean of pods" in _traces(_panel(dashboard, "gpu_util"))
+    assert "dashboard cache unavailable" in caplog.text

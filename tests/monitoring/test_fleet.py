@@ -76,9 +76,11 @@ def test_gpus_allocated_to_running_pods_against_the_team_quota(owner, team, flee
     Quota.objects.create(team=team, gpus_total=8)
     dashboard = services.fleet_dashboard(owner, "1h", now=prometheus.end)
     allocated, quota = _panel(dashboard, "fleet_gpus_allocated").figure.data
-    # Three running llama pods hold a GPU each; the pending one holds none yet.
+    # Three running llama pods hold a GPU each, whisper's 1g.10gb slice a seventh of one;
+    # the pending pod holds none yet.
     assert list(allocated.y) == ["nlp"]
-    assert list(allocated.x) == [3]
+    assert list(allocated.x) == [pytest.approx(3 + 1 / 7, rel=1e-12)]
+    assert "= 22/7 GPUs (a MIG slice counts as its share of a GPU)" in allocated.customdata[0]
     assert list(quota.x) == [8]
 
 

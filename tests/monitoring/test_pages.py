@@ -2,12 +2,15 @@
 
 import socket
 import threading
+from datetime import timedelta
 
 import pytest
 from django.contrib.staticfiles import finders
 from django.test import override_settings
+from django.utils import timezone
 
 from apps.clusters.models import Cluster
+from apps.deployments.models import Deployment
 from tests.monitoring.conftest import make_deployment
 
 pytestmark = pytest.mark.django_db
@@ -182,14 +185,18 @@ def test_the_api_reports_prometheus_problems_per_panel_with_200(client, owner, l
 class NotPrometheus:
     """Some other web server at the configured URL: a misconfigured PROMETHEUS_URL."""
 
-    def __init__(self) -> None:
+    def __init__(
+        self,
+        status: int = 200,
+        body: bytes = b"<html><body>Grafana login</body></html>",
+        content_type: str = "text/html",
+    ) -> None:
         from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
-                body = b"<html><body>Grafana login</body></html>"
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html")
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(body)))
                 self.end_headers()
                 self.wfile.write(body)
@@ -216,6 +223,85 @@ def test_a_url_that_is_not_prometheus_is_reported_in_place(client, owner, llama)
         other.close()
     assert response.status_code == 200
     assert f"The server at {other.url} did not answer like Prometheus" in response.content.decode()
+
+
+# What an internal service might answer: none of it may reach a viewer.
+INTERNAL = "internal-admin-token-7f3a9c"
+
+
+@pytest.mark.parametrize(
+    ("status", "body", "content_type", "says"),
+    [
+        (500, f"<pre>Traceback: {INTERNAL}</pre>", "text/html", "HTTP 500, not a Prometheus"),
+        (403, f'{{"message": "{INTERNAL}"}}', "application/json", "HTTP 403, not a Prometheus"),
+        (400, f'{{"error": "{INTERNAL}"}}', "application/json", "HTTP 400, not a Prometheus"),
+        (
+            200,
+            f'{{"data": {{"result": [{{"metric": {{}}, "values": [[1, "{INTERNAL}"]]}}]}}}}',
+            "application/json",
+            "its result is not series",
+        ),
+        (200, f'{{"data": "{INTERNAL}"}}', "application/json", "no query result in its JSON"),
+    ],
+)
+def test_what_another_server_answers_is_never_echoed(
+    client, owner, llama, status, body, content_type, says
+):
+    other = NotPrometheus(status, body.encode(), content_type)
+    try:
+        Cluster.objects.update(prometheus_url=other.url)
+        client.force_login(owner)
+        page = client.get(f"/deployments/{llama.pk}/").content.decode()
+        api = client.get(f"/api/v1/deployments/{llama.pk}/metrics/").content.decode()
+        fleet = client.get("/fleet/").content.decode()
+    finally:
+        other.close()
+    assert f"The server at {other.url} did not answer like Prometheus ({says}" in page
+    for text in (page, api, fleet):
+        assert INTERNAL not in text
+
+
+def test_the_password_in_a_prometheus_url_is_never_shown_or_logged(client, owner, llama, caplog):
+    port = _closed_port()
+    Cluster.objects.update(prometheus_url=f"http://gantry:s3cret@127.0.0.1:{port}")
+    client.force_login(owner)
+    with caplog.at_level("WARNING", logger="apps.monitoring"):
+        page = client.get(f"/deployments/{llama.pk}/").content.decode()
+        api = client.get(f"/api/v1/deployments/{llama.pk}/metrics/").content.decode()
+        fleet = client.get("/fleet/").content.decode()
+    assert f"Prometheus at http://***@127.0.0.1:{port} cannot be reached" in page
+    assert caplog.records, "the failure is logged"
+    for text in (page, api, fleet, caplog.text):
+        assert "s3cret" not in text
+        assert "gantry:" not in text
+
+
+@pytest.mark.prometheus
+def test_a_prometheus_url_with_credentials_works_and_hides_them_in_notes(
+    client, owner, team, environment, prometheus
+):
+    # Prometheus without a web config ignores basic auth: the query goes through.
+    with_password = prometheus.url.replace("http://", "http://gantry:s3cret@")
+    Cluster.objects.update(prometheus_url=with_password)
+    quiet = make_deployment(team, environment, "quiet", "vllm")
+    Deployment.objects.filter(pk=quiet.pk).update(created_at=timezone.now() - timedelta(days=1))
+    client.force_login(owner)
+    body = client.get(f"/api/v1/deployments/{quiet.pk}/metrics/").json()
+    shown = prometheus.url.replace("http://", "http://***@")
+    notes = [panel["note"] for panel in body["panels"]]
+    assert all(panel["error"] is None for panel in body["panels"]), body["panels"]
+    assert any(f"scraped by the Prometheus at {shown}" in note for note in notes), notes
+    page = client.get(f"/deployments/{quiet.pk}/").content.decode()
+    assert "s3cret" not in page + str(body)
+
+
+@pytest.mark.parametrize("url", ["ftp://files.internal/", "file:///etc/passwd"])
+def test_a_stored_url_that_is_not_http_is_never_asked(client, owner, llama, url):
+    # Written around the model's validation, as a row from before it would be.
+    Cluster.objects.update(prometheus_url=url)
+    client.force_login(owner)
+    body = client.get(f"/api/v1/deployments/{llama.pk}/metrics/").json()
+    assert all("only http:// and https:// are allowed" in p["error"] for p in body["panels"])
 
 
 @pytest.mark.prometheus

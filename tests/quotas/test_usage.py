@@ -1,6 +1,7 @@
 """Quota arithmetic, without the database."""
 
 from decimal import Decimal
+from fractions import Fraction
 
 import pytest
 
@@ -42,12 +43,79 @@ def test_shrinking_passes_even_when_the_team_is_over_its_limit():
     assert usage.refusals(limits, others=gpus(6), before=gpus(4), after=gpus(3)) == []
 
 
-def test_mig_slices_count_against_their_profile_not_the_whole_gpu_total():
-    slices = usage.pod_demand(
-        pods=3, cpu=Decimal(1), memory=Decimal(1), gpu_count=2, mig_profile="1g.10gb"
+SEVENTH = Fraction(1, 7)
+
+
+def slices(n: int, profile: str = "1g.10gb", share: Fraction = SEVENTH) -> usage.Demand:
+    return usage.pod_demand(
+        pods=n, cpu=Decimal(1), memory=Decimal(1), gpu_count=1, mig_profile=profile, mig_share=share
     )
-    assert slices.get(usage.MIG_PREFIX + "1g.10gb") == 6
-    assert slices.get(usage.GPUS) == 0
+
+
+def test_mig_slices_count_against_their_profile_and_as_their_share_of_the_gpu_total():
+    demand = usage.pod_demand(
+        pods=3,
+        cpu=Decimal(1),
+        memory=Decimal(1),
+        gpu_count=2,
+        mig_profile="3g.40gb",
+        mig_share=Fraction(3, 7),
+    )
+    assert demand.get(usage.MIG_PREFIX + "3g.40gb") == 6
+    assert demand.get(usage.GPUS) == Fraction(18, 7)
+
+
+def test_seven_sevenths_are_exactly_one_gpu():
+    held = usage.total(slices(1) for _ in range(7))
+    assert held.get(usage.GPUS) == 1
+    assert usage.amount_text(usage.GPUS, held.get(usage.GPUS)) == "1"
+
+
+def test_a_gpu_total_of_one_admits_seven_one_seventh_slices_but_not_an_eighth():
+    limits = {usage.GPUS: Fraction(1)}
+    assert usage.refusals(limits, others=slices(6), before=usage.NOTHING, after=slices(1)) == []
+    broken = usage.refusals(limits, others=slices(7), before=usage.NOTHING, after=slices(1))
+    assert [usage.refusal_message(*b) for b in broken] == [
+        "quota exceeded for gpus: limit 1, in use 1, requested 1/7"
+    ]
+
+
+def test_whole_gpus_and_slices_add_up_exactly():
+    held = gpus(1) + slices(4) + slices(1, "3g.40gb", Fraction(3, 7))
+    assert held.get(usage.GPUS) == 2
+    limits = {usage.GPUS: Fraction(2)}
+    assert usage.refusals(limits, others=held, before=usage.NOTHING, after=slices(1))
+    mixed = gpus(1) + slices(3)
+    rows = {row.resource: row for row in usage.usage_rows(limits, mixed)}
+    assert (rows["gpus"].used, rows["gpus"].free) == ("10/7", "4/7")
+    assert rows["1g.10gb"].used == "3"  # the profile's own count is in slices
+
+
+def test_a_profile_missing_from_the_table_counts_as_a_whole_gpu():
+    assert usage.slice_share("1g.10gb", {"1g.10gb": SEVENTH}) == SEVENTH
+    assert usage.slice_share("9g.99gb", {"1g.10gb": SEVENTH}) == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "text"),
+    [
+        (usage.GPUS, Fraction(10, 7), "10/7"),
+        (usage.GPUS, Fraction(3), "3"),
+        (usage.GPUS, Fraction(1, 2), "0.5"),
+        (usage.CPU, Decimal("0.5"), "500m"),
+        (usage.CPU, Fraction(2), "2"),
+        (usage.MEMORY, Fraction(16 * 2**30), "16Gi"),
+        (usage.MEMORY, Fraction(1500), "1500"),
+    ],
+)
+def test_amounts_read_as_people_write_them(name, value, text):
+    assert usage.amount_text(name, value) == text
+
+
+def test_every_default_profile_has_a_share_of_a_gpu(settings):
+    assert set(settings.GANTRY_MIG_PROFILES) <= set(settings.GANTRY_MIG_GPU_FRACTIONS)
+    shares = settings.GANTRY_MIG_GPU_FRACTIONS
+    assert (shares["1g.10gb"], shares["3g.40gb"], shares["7g.80gb"]) == (SEVENTH, Fraction(3, 7), 1)
 
 
 def test_cpu_and_memory_read_as_people_write_them():
