@@ -18,9 +18,6 @@ ROOT = Path(__file__).resolve().parents[2]
 EXCEPTIONS: dict[str, str] = {
     "apps/deployments/manifests.py": "one pure builder per object kind, read side by side; "
     "it becomes a package by kind when serving adds Ingress, HTTPRoute and NetworkPolicy",
-    "apps/monitoring/services.py": "the panels of both dashboards; to be split by dashboard",
-    "apps/monitoring/prometheus.py:_run": "one except clause per way a query fails, each "
-    "with its own message: splitting it would scatter the error mapping",
 }
 
 
