@@ -84,6 +84,7 @@ class TeamMemberViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     # Keyset pages need the sort value on the row itself, not across a relation.
     queryset = Membership.objects.select_related("user").annotate(username=F("user__username"))
     serializer_class = MemberSerializer
+    ordering_fields = ["username", "role", "created_at"]
     ordering = ["username"]
 
     def get_queryset(self) -> QuerySet[Membership]:
@@ -145,6 +146,7 @@ class TokenViewSet(
 
     queryset = ApiToken.objects.all()
     serializer_class = TokenSerializer
+    ordering_fields = ["name", "created_at"]
     ordering = ["-created_at"]
 
     def get_queryset(self) -> QuerySet[ApiToken]:

@@ -3,7 +3,7 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from apps.accounts.access import require_role
 from apps.accounts.choices import Role
@@ -83,12 +83,17 @@ def create_model_version(*, actor: Any, model: Model, **fields: Any) -> ModelVer
     return version
 
 
-def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -> ModelVersion:
-    """Change a version; once a deployment uses it only the description may change."""
-    require_role(actor, version.model.team, Role.DEPLOYER, doing="change model versions")
+def update_model_version(
+    model_version: ModelVersion, /, *, actor: Any, **changes: Any
+) -> ModelVersion:
+    """Change a version; once a deployment uses it only the description may change.
+
+    The version is positional-only, so `version=` in `changes` is its new label.
+    """
+    require_role(actor, model_version.model.team, Role.DEPLOYER, doing="change model versions")
     reject_unknown_fields(changes, VERSION_FIELDS)
     with transaction.atomic():
-        version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+        version = ModelVersion.objects.select_for_update().get(pk=model_version.pk)
         changed = {k: v for k, v in changes.items() if getattr(version, k) != v}
         frozen = sorted(set(changed) - MUTABLE_IN_USE)
         if frozen and version.is_in_use():
@@ -101,8 +106,16 @@ def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -
             )
         for name, value in changed.items():
             setattr(version, name, value)
+        if "version" in changed and _label_taken(version):
+            raise _label_taken_error(version)
         version.full_clean()
-        version.save()
+        try:
+            with transaction.atomic():
+                version.save()
+        except IntegrityError:
+            if _label_taken(version):  # taken by a concurrent change since the check
+                raise _label_taken_error(version) from None
+            raise
         audit.record(
             actor=actor,
             verb="update",
@@ -111,3 +124,17 @@ def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -
             team=version.model.team,
         )
     return version
+
+
+def _label_taken(version: ModelVersion) -> bool:
+    others = ModelVersion.objects.filter(model_id=version.model_id, version=version.version)
+    return others.exclude(pk=version.pk).exists()
+
+
+def _label_taken_error(version: ModelVersion) -> ValidationError:
+    return ValidationError(
+        {
+            "version": f"Model {version.model.name} already has a version '{version.version}'; "
+            f"choose a label it does not have yet, e.g. '{version.version}-2'."
+        }
+    )
