@@ -53,8 +53,14 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
         quota = not hasattr(exc, "error_dict") and any(
             e.code == "quota_exceeded" for e in exc.error_list
         )
-        code, status_code = ("quota_exceeded", 409) if quota else ("invalid", 400)
-        return _respond(status_code, code, _summary(general, fields), fields)
+        if quota:
+            # Each refusal names the field that asked for too much (see quotas.admit).
+            for error in exc.error_list:
+                field = (error.params or {}).get("field")
+                if field:
+                    fields.setdefault(field, []).extend(error.messages)
+            return _respond(409, "quota_exceeded", _summary(general, {}), fields)
+        return _respond(400, "invalid", _summary(general, fields), fields)
     if isinstance(exc, exceptions.ValidationError):
         fields, general = _drf_messages(exc.detail)
         return _respond(400, "invalid", _summary(general, fields), fields)

@@ -134,10 +134,24 @@ def test_quota_refusal_answers_409_with_the_numbers(client, team, environment, m
     body = create_body(team, environment, model_version, replicas=9)
     response = client.post("/api/v1/deployments/", body, format="json")
     assert response.status_code == 409
+    message = f"quota exceeded for {H100}: limit 8, in use 0, requested 9"
     assert response.json() == {
         "error": "quota_exceeded",
-        "detail": f"quota exceeded for {H100}: limit 8, in use 0, requested 9",
-        "fields": {},
+        "detail": message,
+        "fields": {"gpu_count": [message]},
+    }
+
+
+def test_a_quota_refusal_names_each_field_over_its_limit(client, team, environment, model_version):
+    Quota.objects.create(team=team, replicas=2, memory="32Gi")
+    body = create_body(
+        team, environment, model_version, replicas=3, memory="16Gi", gpu_count=0, gpu_model=""
+    )
+    response = client.post("/api/v1/deployments/", body, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["fields"] == {
+        "memory": ["quota exceeded for memory: limit 32Gi, in use 0, requested 48Gi"],
+        "replicas": ["quota exceeded for replicas: limit 2, in use 0, requested 3"],
     }
 
 
