@@ -12,6 +12,7 @@ from apps.accounts import services
 from apps.accounts.access import scope, teams_for
 from apps.accounts.choices import Role
 from apps.accounts.models import ApiToken, Membership, Team
+from apps.core.api import NumberField
 
 
 class ScopedViewMixin:
@@ -124,7 +125,7 @@ class TokenSerializer(serializers.ModelSerializer):
 
 class NewTokenSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    expires_in_days = serializers.IntegerField(required=False, help_text="Default 90.")
+    expires_in_days = NumberField(required=False, min_value=1, help_text="Default 90.")
 
 
 class IssuedTokenSerializer(TokenSerializer):

@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -172,6 +173,72 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def fail(self, key: str, **kwargs: Any) -> None:
         super().fail(key, name=self.name, **kwargs)
+
+
+# Plausible values, for the example in a number's error message.
+NUMBER_EXAMPLES = {
+    "replicas": 2,
+    "min_replicas": 1,
+    "max_replicas": 4,
+    "autoscaling_target": 70,
+    "gpu_count": 1,
+    "default_gpu_count": 1,
+    "canary_weight": 10,
+    "weight": 10,
+    "port": 8000,
+    "revision": 1,
+    "expires_in_days": 30,
+}
+# Bounds above this are the column's size, not a rule worth stating in every message.
+_STATED_MAXIMUM = 10**6
+
+
+class NumberField(serializers.IntegerField):
+    """A whole number whose errors state the allowed range with an example, as other
+    fields' errors do: 'replicas must be a whole number, 0 or more, e.g. 2.'"""
+
+    def bind(self, field_name: str, parent: Any) -> None:
+        super().bind(field_name, parent)
+        within = number_message(field_name, self.min_value, self.max_value)
+        beyond = number_message(field_name, self.min_value, self.max_value, state_maximum=True)
+        self.error_messages = {
+            **self.error_messages,
+            "invalid": within,
+            "max_string_length": beyond,
+            "min_value": within,
+            "max_value": beyond,
+        }
+        for validator in self.validators:
+            if isinstance(validator, MinValueValidator):
+                validator.message = within
+            elif isinstance(validator, MaxValueValidator):
+                validator.message = beyond
+
+
+def number_message(
+    name: str, minimum: int | None, maximum: int | None, *, state_maximum: bool = False
+) -> str:
+    if maximum is not None and maximum > _STATED_MAXIMUM and not state_maximum:
+        maximum = None
+    example = NUMBER_EXAMPLES.get(name, max(minimum or 0, 1))
+    if maximum is not None:
+        example = min(example, maximum)
+    if minimum is not None and maximum is not None:
+        return f"{name} must be a whole number from {minimum} to {maximum}, e.g. {example}."
+    if minimum is not None:
+        return f"{name} must be a whole number, {minimum} or more, e.g. {example}."
+    if maximum is not None:
+        return f"{name} must be a whole number, {maximum} or less, e.g. {example}."
+    return f"{name} must be a whole number, e.g. {example}."
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with NumberField for every integer column."""
+
+    serializer_field_mapping = {
+        model_field: NumberField if field is serializers.IntegerField else field
+        for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+    }
 
 
 @csrf_exempt  # it changes nothing, and a CSRF page would break the error shape

@@ -10,13 +10,14 @@ from rest_framework.request import Request
 from apps.accounts.access import scope, teams_for
 from apps.accounts.api import ScopedViewMixin
 from apps.accounts.models import Team
+from apps.core.api import ModelSerializer as BaseModelSerializer
 from apps.core.api import ScopedPrimaryKeyRelatedField
 from apps.registry import services
 from apps.registry.filters import ModelFilter
 from apps.registry.models import Model, ModelVersion
 
 
-class ModelSerializer(serializers.ModelSerializer):
+class ModelSerializer(BaseModelSerializer):
     team = ScopedPrimaryKeyRelatedField(
         lambda user: teams_for(user), name="team", queryset=Team.objects.all()
     )
@@ -66,7 +67,7 @@ class ModelViewSet(
         )
 
 
-class ModelVersionSerializer(serializers.ModelSerializer):
+class ModelVersionSerializer(BaseModelSerializer):
     in_use = serializers.SerializerMethodField(
         help_text="True when a deployment runs it; then only the description may change."
     )
