@@ -205,7 +205,10 @@ def test_canary_promote_and_the_audit_trail(client, deployment, canary_version):
     promoted = client.post(url + "promote/").json()
     assert (promoted["model_version"], promoted["canary_version"]) == (canary_version.pk, None)
     verbs = [e["message"] for e in client.get(url + "events/").json()["results"]]
-    assert verbs[0] == "Generation 3: promoted canary v2."
+    assert verbs[0] == (
+        f"Generation 3: promoted canary v2 (model version {deployment.model_version.version} "
+        "→ v2, canary version v2 → none, canary weight 25 → 0)."
+    )
 
 
 def test_stop_and_start_over_the_api(client, deployment):
