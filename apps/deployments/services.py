@@ -197,7 +197,14 @@ def rollback(deployment: Deployment, revision_number: int, *, actor: Any) -> Dep
     spec = {k: v for k, v in revision.spec.items() if k in SPEC_FIELDS and k != "state"}
     for field in ("model_version", "canary_version"):
         if spec.get(field) is not None:
-            spec[field] = ModelVersion.objects.get(pk=spec[field])
+            spec[field] = ModelVersion.objects.filter(pk=spec[field]).first()
+            if spec[field] is None:  # deleted since, which only an unused version can be
+                raise ValidationError(
+                    {
+                        "revision": f"Revision {revision_number} ran a model version that "
+                        "has since been deleted; roll back to a later revision instead."
+                    }
+                )
     return update_deployment(
         deployment, actor=actor, reason=f"rolled back to revision {revision_number}", **spec
     )
