@@ -12,6 +12,7 @@ from apps.accounts import services
 from apps.accounts.access import teams_for
 from apps.accounts.choices import Role
 from apps.accounts.models import ApiToken, Membership, Team
+from apps.core.api import NumberField
 
 
 class ScopedViewMixin:
@@ -82,6 +83,7 @@ class TeamMemberViewSet(ScopedViewMixin, viewsets.ModelViewSet):
     # Keyset pages need the sort value on the row itself, not across a relation.
     queryset = Membership.objects.select_related("user").annotate(username=F("user__username"))
     serializer_class = MemberSerializer
+    ordering_fields = ["username", "role", "created_at"]
     ordering = ["username"]
 
     def get_queryset(self) -> QuerySet[Membership]:
@@ -121,7 +123,7 @@ class TokenSerializer(serializers.ModelSerializer):
 
 class NewTokenSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=100)
-    expires_in_days = serializers.IntegerField(required=False, help_text="Default 90.")
+    expires_in_days = NumberField(required=False, min_value=1, help_text="Default 90.")
 
 
 class IssuedTokenSerializer(TokenSerializer):
@@ -143,6 +145,7 @@ class TokenViewSet(
 
     queryset = ApiToken.objects.all()
     serializer_class = TokenSerializer
+    ordering_fields = ["name", "created_at"]
     ordering = ["-created_at"]
 
     def get_queryset(self) -> QuerySet[ApiToken]:

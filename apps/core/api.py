@@ -14,6 +14,7 @@ from typing import Any
 from django.core.exceptions import NON_FIELD_ERRORS, RequestDataTooBig
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
@@ -40,13 +41,7 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
     """DRF's EXCEPTION_HANDLER: map every exception to the one error shape."""
     headers: dict[str, str] = {}
     if isinstance(exc, DjangoValidationError):
-        fields, general = _django_messages(exc)
-        # Quota refusals are valid requests the team's current usage cannot admit.
-        quota = not hasattr(exc, "error_dict") and any(
-            e.code == "quota_exceeded" for e in exc.error_list
-        )
-        code, status_code = ("quota_exceeded", 409) if quota else ("invalid", 400)
-        return _respond(status_code, code, _summary(general, fields), fields)
+        return _validation_response(exc)
     if isinstance(exc, exceptions.ValidationError):
         fields, general = _drf_messages(exc.detail)
         return _respond(400, "invalid", _summary(general, fields), fields)
@@ -83,6 +78,23 @@ def exception_handler(exc: Exception, context: Mapping[str, Any]) -> Response:
         return _respond(status_code, code, detail, headers=headers)
     logger.exception("Unhandled error in %s", context.get("view").__class__.__name__)
     return _respond(500, "server_error", "Something went wrong on our side; it has been logged.")
+
+
+def _validation_response(exc: DjangoValidationError) -> Response:
+    """A services' ValidationError: 400 per field, or 409 for a quota refusal."""
+    fields, general = _django_messages(exc)
+    # Quota refusals are valid requests the team's current usage cannot admit.
+    quota = not hasattr(exc, "error_dict") and any(
+        e.code == "quota_exceeded" for e in exc.error_list
+    )
+    if not quota:
+        return _respond(400, "invalid", _summary(general, fields), fields)
+    # Each refusal names the field that asked for too much (see quotas.admit).
+    for error in exc.error_list:
+        field = (error.params or {}).get("field")
+        if field:
+            fields.setdefault(field, []).extend(error.messages)
+    return _respond(409, "quota_exceeded", _summary(general, {}), fields)
 
 
 def _respond(
@@ -158,6 +170,72 @@ class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
 
     def fail(self, key: str, **kwargs: Any) -> None:
         super().fail(key, name=self.name, **kwargs)
+
+
+# Plausible values, for the example in a number's error message.
+NUMBER_EXAMPLES = {
+    "replicas": 2,
+    "min_replicas": 1,
+    "max_replicas": 4,
+    "autoscaling_target": 70,
+    "gpu_count": 1,
+    "default_gpu_count": 1,
+    "canary_weight": 10,
+    "weight": 10,
+    "port": 8000,
+    "revision": 1,
+    "expires_in_days": 30,
+}
+# Bounds above this are the column's size, not a rule worth stating in every message.
+_STATED_MAXIMUM = 10**6
+
+
+class NumberField(serializers.IntegerField):
+    """A whole number whose errors state the allowed range with an example, as other
+    fields' errors do: 'replicas must be a whole number, 0 or more, e.g. 2.'"""
+
+    def bind(self, field_name: str, parent: Any) -> None:
+        super().bind(field_name, parent)
+        within = number_message(field_name, self.min_value, self.max_value)
+        beyond = number_message(field_name, self.min_value, self.max_value, state_maximum=True)
+        self.error_messages = {
+            **self.error_messages,
+            "invalid": within,
+            "max_string_length": beyond,
+            "min_value": within,
+            "max_value": beyond,
+        }
+        for validator in self.validators:
+            if isinstance(validator, MinValueValidator):
+                validator.message = within
+            elif isinstance(validator, MaxValueValidator):
+                validator.message = beyond
+
+
+def number_message(
+    name: str, minimum: int | None, maximum: int | None, *, state_maximum: bool = False
+) -> str:
+    if maximum is not None and maximum > _STATED_MAXIMUM and not state_maximum:
+        maximum = None
+    example = NUMBER_EXAMPLES.get(name, max(minimum or 0, 1))
+    if maximum is not None:
+        example = min(example, maximum)
+    if minimum is not None and maximum is not None:
+        return f"{name} must be a whole number from {minimum} to {maximum}, e.g. {example}."
+    if minimum is not None:
+        return f"{name} must be a whole number, {minimum} or more, e.g. {example}."
+    if maximum is not None:
+        return f"{name} must be a whole number, {maximum} or less, e.g. {example}."
+    return f"{name} must be a whole number, e.g. {example}."
+
+
+class ModelSerializer(serializers.ModelSerializer):
+    """DRF's ModelSerializer with NumberField for every integer column."""
+
+    serializer_field_mapping = {
+        model_field: NumberField if field is serializers.IntegerField else field
+        for model_field, field in serializers.ModelSerializer.serializer_field_mapping.items()
+    }
 
 
 @csrf_exempt  # it changes nothing, and a CSRF page would break the error shape

@@ -19,10 +19,12 @@ position in the current ordering answers 400 with a sentence saying so.
 import base64
 import binascii
 import json
+import math
 import operator
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import reduce
 from typing import Any
@@ -143,7 +145,8 @@ class KeysetPagination(BasePagination):
         raw = request.query_params.get(self.page_size_query_param)
         if raw is None:
             return self.page_size
-        if not raw.isdigit() or not 1 <= int(raw) <= self.max_page_size:
+        # str.isdigit() also takes '²' and other digits int() refuses or reads.
+        if not re.fullmatch(r"[0-9]{1,4}", raw) or not 1 <= int(raw) <= self.max_page_size:
             raise serializers.ValidationError(
                 {
                     self.page_size_query_param: [
@@ -191,7 +194,7 @@ class KeysetPagination(BasePagination):
         try:
             pairs = zip(self.keys, position, strict=True)
             values = tuple(_parse(model, key.name, raw) for key, raw in pairs)
-        except (DjangoValidationError, ValueError, TypeError):
+        except (DjangoValidationError, ValueError, TypeError, OverflowError):
             raise _cursor_error(INVALID_CURSOR) from None
         return Cursor(position=values, backwards=bool(backwards))
 
@@ -247,13 +250,39 @@ def _plain(value: Any) -> Any:
 
 
 def _parse(model: type[Model], name: str, raw: Any) -> Any:
+    """One position value as the query will compare it; ValueError if the database cannot.
+
+    The checks are those of values a database refuses to compare rather than
+    finding no row: infinities, integers beyond 64 bits, times that leave the
+    calendar when moved to UTC, and strings that are not storable text.
+    """
     if not isinstance(raw, str | int | float) or isinstance(raw, bool):
+        raise ValueError(raw)
+    if isinstance(raw, float) and not math.isfinite(raw):
+        raise ValueError(raw)
+    if isinstance(raw, str) and ("\x00" in raw or not _encodable(raw)):
         raise ValueError(raw)
     try:
         field = model._meta.get_field(name)
     except FieldDoesNotExist:  # an annotation: compared as it was written
-        return raw
-    return field.to_python(raw)
+        value = raw
+    else:
+        value = field.to_python(raw)
+    if isinstance(value, int) and not -(2**63) <= value < 2**63:
+        raise ValueError(raw)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:  # every cursor Gantry makes has an offset
+            raise ValueError(raw)
+        value = value.astimezone(UTC)  # OverflowError past year 9999 or before year 1
+    return value
+
+
+def _encodable(text: str) -> bool:
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate
+        return False
+    return True
 
 
 def _cursor_error(message: str) -> serializers.ValidationError:

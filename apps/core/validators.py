@@ -17,6 +17,7 @@ from django.core.exceptions import ValidationError
 # here is not talking to Kubernetes, so it does not go through kube.py.
 from kubernetes.utils.quantity import parse_quantity
 
+from apps.core.lib import quantity
 from apps.core.lib.urls import http_url_problem, redact_userinfo
 
 DNS_LABEL_MAX = 63
@@ -95,6 +96,7 @@ def parse_quantity_value(value: str) -> Decimal:
 
 def validate_quantity(value: str) -> None:
     parse_quantity_value(value)
+    _require_canonical(value)
 
 
 def validate_positive_quantity(value: str) -> None:
@@ -102,6 +104,33 @@ def validate_positive_quantity(value: str) -> None:
         raise ValidationError(
             f"'{value}' must be more than zero, e.g. '500m' or '16Gi'.", code="not_positive"
         )
+    _require_canonical(value)
+
+
+def _require_canonical(value: str) -> None:
+    """Only a quantity Kubernetes keeps as written: any other reads back as a change forever."""
+    try:
+        kept = quantity.canonical(value)
+    except quantity.QuantityError:
+        raise ValidationError(
+            f"'{value}' is too large for a Kubernetes quantity; e.g. '64' or '500m' for CPU, "
+            "'512Gi' for memory.",
+            code="invalid_quantity",
+        ) from None
+    if kept == value:
+        return
+    if quantity.exact_value(value) < quantity.NANO:
+        raise ValidationError(
+            f"'{value}' is less than the smallest amount Kubernetes keeps (one nano-unit, "
+            f"'1n'); it would round it up to '{kept}'. Write e.g. '500m' for CPU or '512Mi' "
+            "for memory.",
+            code="rounded_quantity",
+        )
+    raise ValidationError(
+        f"Kubernetes would keep '{value}' as '{kept}', and the difference would show as "
+        f"drift; write '{kept}' instead (e.g. '500m' or '2' for CPU, '16Gi' for memory).",
+        code="rounded_quantity",
+    )
 
 
 def validate_image_reference(value: str) -> None:

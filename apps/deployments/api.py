@@ -27,7 +27,7 @@ from apps.accounts.access import teams_for
 from apps.accounts.api import ScopedViewMixin
 from apps.accounts.models import Team
 from apps.clusters.models import Environment
-from apps.core.api import ScopedPrimaryKeyRelatedField
+from apps.core.api import ModelSerializer, NumberField, ScopedPrimaryKeyRelatedField
 from apps.deployments import services
 from apps.deployments.filters import DeploymentFilter, EventFilter
 from apps.deployments.models import SPEC_FIELDS, Deployment, Event, Revision
@@ -89,7 +89,7 @@ SPEC_READ_FIELDS = [
 ]
 
 
-class DeploymentSerializer(serializers.ModelSerializer):
+class DeploymentSerializer(ModelSerializer):
     """A deployment: what should run (spec, state) and what does run (status)."""
 
     team = ScopedPrimaryKeyRelatedField(
@@ -179,19 +179,19 @@ class DeploymentUpdateSerializer(DeploymentSerializer):
 
 
 class ScaleSerializer(serializers.Serializer):
-    replicas = serializers.IntegerField(required=False, help_text="A fixed count, e.g. 3.")
-    min_replicas = serializers.IntegerField(required=False, help_text="Autoscaling floor.")
-    max_replicas = serializers.IntegerField(required=False, help_text="Autoscaling ceiling.")
-    autoscaling_target = serializers.IntegerField(required=False)
+    replicas = NumberField(required=False, min_value=0, help_text="A fixed count, e.g. 3.")
+    min_replicas = NumberField(required=False, min_value=1, help_text="Autoscaling floor.")
+    max_replicas = NumberField(required=False, min_value=1, help_text="Autoscaling ceiling.")
+    autoscaling_target = NumberField(required=False, min_value=1)
 
 
 class RollbackSerializer(serializers.Serializer):
-    revision = serializers.IntegerField(help_text="The revision number to return to.")
+    revision = NumberField(min_value=1, help_text="The revision number to return to.")
 
 
 class CanarySerializer(serializers.Serializer):
     version = _version_field("model version")
-    weight = serializers.IntegerField(help_text="Percent of traffic, 0 to 100.")
+    weight = NumberField(min_value=0, max_value=100, help_text="Percent of traffic, 0 to 100.")
 
 
 class RevisionSerializer(serializers.ModelSerializer):

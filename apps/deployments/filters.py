@@ -6,15 +6,16 @@ import django_filters
 from django import forms
 from django_filters.fields import IsoDateTimeField
 
+from apps.core.filtering import IdFilter
 from apps.deployments.choices import EventSource, State
 from apps.deployments.models import Deployment, Event
 
 
 class DeploymentFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id")
-    environment = django_filters.NumberFilter(field_name="environment_id")
+    team = IdFilter(field_name="team_id", noun="team")
+    environment = IdFilter(field_name="environment_id", noun="environment")
     state = django_filters.ChoiceFilter(choices=State.choices)
-    model = django_filters.NumberFilter(field_name="model_version__model_id", help_text="Model id.")
+    model = IdFilter(field_name="model_version__model_id", noun="model", help_text="Model id.")
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
@@ -47,8 +48,8 @@ class UtcIsoDateTimeFilter(django_filters.IsoDateTimeFilter):
 
 
 class EventFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id")
-    deployment = django_filters.NumberFilter(field_name="deployment_id")
+    team = IdFilter(field_name="team_id", noun="team")
+    deployment = IdFilter(field_name="deployment_id", noun="deployment")
     verb = django_filters.CharFilter()
     source = django_filters.ChoiceFilter(choices=EventSource.choices)
     actor = django_filters.CharFilter(field_name="actor_name", help_text="Username, or 'gantry'.")

@@ -292,14 +292,29 @@ def _replicas_text(tracks: list[TrackStatus], *, rolling: bool = False) -> str:
         if not rolling:
             parts.append(f"{t.available} of {t.desired} {label}replicas of {t.version} available")
             continue
-        text = (
-            f"{t.updated} of {t.desired} {label}replicas updated to {t.version}, "
-            f"{t.available} available"
-        )
-        if t.total > t.updated:
-            text += f" ({t.total - t.updated} of the previous version still running)"
-        parts.append(text)
+        parts.append(_rollout_text(t, label))
     return "; ".join(parts)
+
+
+def _rollout_text(t: TrackStatus, label: str) -> str:
+    """One track mid-rollout, right at every stage of a scale up, down or new version."""
+    previous = max(t.total - t.updated, 0)
+    if t.updated > t.desired:
+        # Scaling down: more pods of the current spec run than are asked for, until
+        # the controller removes them (counting them as "updated" read "3 of 1").
+        replicas = "replica" if t.desired == 1 else "replicas"
+        text = (
+            f"scaling down to {t.desired} {label}{replicas} of {t.version}, "
+            f"{t.total - t.desired} more still running"
+        )
+        return text + (f" ({previous} of them the previous version)" if previous else "")
+    text = (
+        f"{t.updated} of {t.desired} {label}replicas updated to {t.version}, "
+        f"{t.available} available"
+    )
+    if previous:
+        text += f" ({previous} of the previous version still running)"
+    return text
 
 
 def _available(

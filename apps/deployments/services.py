@@ -107,6 +107,7 @@ def update_deployment(
         if not changed:
             return locked
         before = demand_of(locked)
+        changes_text = describe_changes(locked, changed)
         for name, value in changed.items():
             setattr(locked, name, value)
         locked.full_clean()
@@ -116,8 +117,8 @@ def update_deployment(
             )
         locked.generation += 1
         locked.save()
-        summary = reason or f"changed {', '.join(sorted(changed))}"
-        _record_revision(locked, actor, reason=summary)
+        _record_revision(locked, actor, reason=reason or changes_text)
+        summary = f"{reason} ({changes_text})" if reason else changes_text
         audit.record(
             actor=actor,
             verb="update",
@@ -197,7 +198,14 @@ def rollback(deployment: Deployment, revision_number: int, *, actor: Any) -> Dep
     spec = {k: v for k, v in revision.spec.items() if k in SPEC_FIELDS and k != "state"}
     for field in ("model_version", "canary_version"):
         if spec.get(field) is not None:
-            spec[field] = ModelVersion.objects.get(pk=spec[field])
+            spec[field] = ModelVersion.objects.filter(pk=spec[field]).first()
+            if spec[field] is None:  # deleted since, which only an unused version can be
+                raise ValidationError(
+                    {
+                        "revision": f"Revision {revision_number} ran a model version that "
+                        "has since been deleted; roll back to a later revision instead."
+                    }
+                )
     return update_deployment(
         deployment, actor=actor, reason=f"rolled back to revision {revision_number}", **spec
     )
@@ -301,6 +309,43 @@ def request_delete(deployment: Deployment, *, actor: Any) -> Deployment:
         return update_deployment(
             current, actor=actor, reason="deletion requested", state=State.DELETING
         )
+
+
+def deletion_requested_by(deployment: Deployment) -> Any:
+    """Who asked for the deletion of a deployment in state `deleting` (None: Gantry itself).
+
+    Nothing changes a deployment once it is being deleted, so its latest revision
+    is the request, and the reconciler names this user in the final 'delete' event.
+    """
+    revision = (
+        Revision.objects.filter(deployment_id=deployment.pk, number=deployment.generation)
+        .select_related("created_by")
+        .first()
+    )
+    return revision.created_by if revision else None
+
+
+def describe_changes(deployment: Deployment, changes: dict[str, Any]) -> str:
+    """The changes in words, in spec order: 'model version v1 → v2, replicas 3 → 1'."""
+    return ", ".join(
+        f"{name.replace('_', ' ')} {_shown(name, getattr(deployment, name))} → "
+        f"{_shown(name, changes[name])}"
+        for name in SPEC_FIELDS
+        if name in changes
+    )
+
+
+def _shown(name: str, value: Any) -> str:
+    if name in ("model_version", "canary_version") and isinstance(value, int):
+        value = ModelVersion.objects.filter(pk=value).first() or value
+    if isinstance(value, ModelVersion):
+        return value.version
+    if value is None or value == "":
+        return "none"
+    if isinstance(value, bool):
+        return "on" if value else "off"
+    text = str(value)
+    return text if len(text) <= 40 else text[:39] + "…"
 
 
 def team_holdings(team: Team, excluding: int | None = None) -> usage.Demand:

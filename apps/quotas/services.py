@@ -78,7 +78,11 @@ def admit(
     if broken:
         raise ValidationError(
             [
-                ValidationError(usage.refusal_message(*refusal), code="quota_exceeded")
+                ValidationError(
+                    usage.refusal_message(*refusal),
+                    code="quota_exceeded",
+                    params={"field": usage.spec_field(refusal[0])},
+                )
                 for refusal in broken
             ]
         )

@@ -149,6 +149,13 @@ def usage_rows(limits: Mapping[str, Amount], used: Demand) -> list[UsageRow]:
     return rows
 
 
+def spec_field(name: str) -> str:
+    """The deployment field that asks for a resource: where a refusal points the user."""
+    if name in (GPUS,) or name.startswith((GPU_PREFIX, MIG_PREFIX)):
+        return "gpu_count"
+    return name  # replicas, cpu and memory are asked for under their own names
+
+
 def label(name: str) -> str:
     return name.split(":", 1)[1] if ":" in name else name
 

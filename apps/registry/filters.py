@@ -2,11 +2,12 @@
 
 import django_filters
 
+from apps.core.filtering import IdFilter
 from apps.registry.models import Model
 
 
 class ModelFilter(django_filters.FilterSet):
-    team = django_filters.NumberFilter(field_name="team_id")
+    team = IdFilter(field_name="team_id", noun="team")
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:

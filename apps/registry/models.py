@@ -30,6 +30,11 @@ class Model(TimeStampedModel):
     description = models.TextField(blank=True)
     framework = models.CharField(max_length=32, choices=Framework.choices, default=Framework.OTHER)
     task = models.CharField(max_length=32, choices=Task.choices, default=Task.OTHER)
+    archived_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When it was archived: hidden from lists, kept for the audit trail.",
+    )
 
     objects = ModelQuerySet.as_manager()
 
@@ -132,3 +137,9 @@ class ModelVersion(TimeStampedModel):
     def is_in_use(self) -> bool:
         """True when any deployment runs this version, stably or as its canary."""
         return self.deployments.exists() or self.canary_deployments.exists()
+
+    def used_by(self) -> list[str]:
+        """The names of the deployments that run this version, stably or as their canary."""
+        names = {*self.deployments.values_list("name", flat=True)}
+        names.update(self.canary_deployments.values_list("name", flat=True))
+        return sorted(names)

@@ -3,7 +3,9 @@
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
 
 from apps.accounts.access import require_role
 from apps.accounts.choices import Role
@@ -65,12 +67,50 @@ def update_model(model: Model, *, actor: Any, **changes: Any) -> Model:
     return model
 
 
+def archive_model(model: Model, *, actor: Any) -> Model:
+    """Hide a model from lists for good; it and its versions stay for the audit trail.
+
+    Refused while a deployment runs any of its versions. Archiving twice changes nothing.
+    """
+    require_role(actor, model.team, Role.DEPLOYER, doing="archive models")
+    with transaction.atomic():
+        model = Model.objects.select_for_update().get(pk=model.pk)
+        if model.archived_at is not None:
+            return model
+        users = {
+            version.version: version.used_by()
+            for version in model.versions.select_for_update().order_by("version")
+        }
+        in_use = [f"{label} by {', '.join(names)}" for label, names in users.items() if names]
+        if in_use:
+            raise ValidationError(
+                f"Model {model.name} has versions in use ({'; '.join(in_use)}); delete those "
+                "deployments or move them to another model's version, then archive it."
+            )
+        model.archived_at = timezone.now()
+        model.save(update_fields=["archived_at", "updated_at"])
+        audit.record(
+            actor=actor,
+            verb="archive",
+            target=f"model/{model}",
+            message=f"Archived model {model.name} and its {len(users)} versions; "
+            "they are kept for the audit trail.",
+            team=model.team,
+        )
+    return model
+
+
 def create_model_version(*, actor: Any, model: Model, **fields: Any) -> ModelVersion:
     require_role(actor, model.team, Role.DEPLOYER, doing="register model versions")
     reject_unknown_fields(fields, VERSION_FIELDS)
     version = ModelVersion(model=model, created_by=user_or_none(actor), **fields)
     version.full_clean()
     with transaction.atomic():
+        # Locked, so an archive cannot slip in between this check and the insert.
+        if Model.objects.select_for_update().get(pk=model.pk).archived_at is not None:
+            raise ValidationError(
+                f"Model {model.name} is archived; register the version under a model in use."
+            )
         save_new(version)
         audit.record(
             actor=actor,
@@ -83,12 +123,17 @@ def create_model_version(*, actor: Any, model: Model, **fields: Any) -> ModelVer
     return version
 
 
-def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -> ModelVersion:
-    """Change a version; once a deployment uses it only the description may change."""
-    require_role(actor, version.model.team, Role.DEPLOYER, doing="change model versions")
+def update_model_version(
+    model_version: ModelVersion, /, *, actor: Any, **changes: Any
+) -> ModelVersion:
+    """Change a version; once a deployment uses it only the description may change.
+
+    The version is positional-only, so `version=` in `changes` is its new label.
+    """
+    require_role(actor, model_version.model.team, Role.DEPLOYER, doing="change model versions")
     reject_unknown_fields(changes, VERSION_FIELDS)
     with transaction.atomic():
-        version = ModelVersion.objects.select_for_update().get(pk=version.pk)
+        version = ModelVersion.objects.select_for_update().get(pk=model_version.pk)
         changed = {k: v for k, v in changes.items() if getattr(version, k) != v}
         frozen = sorted(set(changed) - MUTABLE_IN_USE)
         if frozen and version.is_in_use():
@@ -101,8 +146,16 @@ def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -
             )
         for name, value in changed.items():
             setattr(version, name, value)
+        if "version" in changed and _label_taken(version):
+            raise _label_taken_error(version)
         version.full_clean()
-        version.save()
+        try:
+            with transaction.atomic():
+                version.save()
+        except IntegrityError:
+            if _label_taken(version):  # taken by a concurrent change since the check
+                raise _label_taken_error(version) from None
+            raise
         audit.record(
             actor=actor,
             verb="update",
@@ -111,3 +164,45 @@ def update_model_version(version: ModelVersion, *, actor: Any, **changes: Any) -
             team=version.model.team,
         )
     return version
+
+
+def delete_model_version(model_version: ModelVersion, /, *, actor: Any) -> None:
+    """Delete a version no deployment runs; the audit trail keeps what it was."""
+    require_role(actor, model_version.model.team, Role.DEPLOYER, doing="delete model versions")
+    with transaction.atomic():
+        version = ModelVersion.objects.select_for_update().get(pk=model_version.pk)
+        description = f"version {version.version} ({version.artifact_uri})"
+        target = f"modelversion/{version}"
+        users = version.used_by()
+        if not users:
+            try:
+                with transaction.atomic():
+                    version.delete()
+            except (ProtectedError, IntegrityError):  # deployed since the check
+                users = version.used_by() or ["a deployment"]
+        if users:
+            raise ValidationError(
+                f"Version {version.version} is used by {', '.join(users)}, so it cannot be "
+                "deleted; move those deployments to another version first."
+            )
+        audit.record(
+            actor=actor,
+            verb="delete",
+            target=target,
+            message=f"Deleted {description}.",
+            team=model_version.model.team,
+        )
+
+
+def _label_taken(version: ModelVersion) -> bool:
+    others = ModelVersion.objects.filter(model_id=version.model_id, version=version.version)
+    return others.exclude(pk=version.pk).exists()
+
+
+def _label_taken_error(version: ModelVersion) -> ValidationError:
+    return ValidationError(
+        {
+            "version": f"Model {version.model.name} already has a version '{version.version}'; "
+            f"choose a label it does not have yet, e.g. '{version.version}-2'."
+        }
+    )

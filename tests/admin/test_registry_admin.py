@@ -132,3 +132,43 @@ def test_a_new_model_with_a_taken_name_is_a_form_error(client, team, model):
     assert response.status_code == 200
     assert response.context["adminform"].form.errors
     assert Model.objects.filter(team=team, name="chat").count() == 1
+
+
+def version_form(version, /, **changes) -> dict:
+    return {
+        "model": version.model_id,
+        "version": version.version,
+        "description": version.description,
+        "artifact_uri": version.artifact_uri,
+        "runtime": version.runtime,
+        "image": version.image,
+        "port": version.port or "",
+        "health_path": version.health_path,
+        "default_cpu": version.default_cpu,
+        "default_memory": version.default_memory,
+        "default_gpu_count": version.default_gpu_count,
+        **changes,
+    }
+
+
+def test_an_unused_version_can_be_renamed_in_the_admin(client, team):
+    version = factories.ModelVersionFactory(model__team=team, version="v1")
+    client.force_login(staff_member(team, Role.DEPLOYER, "dora"))
+    url = reverse("admin:registry_modelversion_change", args=[version.pk])
+    response = client.post(url, version_form(version, version="v1-fixed"))
+    assert response.status_code == 302, response.content.decode()[:3000]
+    version.refresh_from_db()
+    assert version.version == "v1-fixed"
+
+
+def test_renaming_a_version_to_a_taken_label_is_a_form_error_in_the_admin(client, team):
+    version = factories.ModelVersionFactory(model__team=team, version="v1")
+    factories.ModelVersionFactory(model=version.model, version="v2")
+    client.force_login(staff_member(team, Role.DEPLOYER, "dora"))
+    url = reverse("admin:registry_modelversion_change", args=[version.pk])
+    response = client.post(url, version_form(version, version="v2"))
+    assert response.status_code == 200
+    (message,) = response.context["adminform"].form.errors["version"]
+    assert "already has a version 'v2'" in message
+    version.refresh_from_db()
+    assert version.version == "v1"

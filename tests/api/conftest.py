@@ -55,6 +55,10 @@ def world(owner, deployer, teammate, outsider, team, environment) -> World:
         actor=deployer, team=team, environment=environment, name="secret-chat", model_version=stable
     )
     services.set_canary(deployment, actor=deployer, version=canary, weight=10)
+    # Ones no deployment runs: a version that may be deleted, a model that may be archived.
+    spare = factories.ModelVersionFactory(model=model, version="v3")
+    spare_model = factories.ModelFactory(team=team, name="secret-model-old")
+    factories.ModelVersionFactory(model=spare_model, version="v1")
     victim_token = create_token(actor=None, user=owner, name="victim").token
     return World(
         ids={
@@ -63,6 +67,8 @@ def world(owner, deployer, teammate, outsider, team, environment) -> World:
             "model": model.pk,
             "version": stable.pk,
             "canary": canary.pk,
+            "spare_version": spare.pk,
+            "spare_model": spare_model.pk,
             "deployment": deployment.pk,
             "event": Event.objects.filter(deployment=deployment).first().pk,
             "member": Membership.objects.get(user=deployer).pk,

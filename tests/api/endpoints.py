@@ -36,6 +36,8 @@ ENDPOINTS = [
     ("get", "models/{model}/versions/{version}/", None),
     ("post", "models/{model}/versions/", {"version": "v9", "artifact_uri": "s3://b/m/"}),
     ("patch", "models/{model}/versions/{version}/", {"description": "changed"}),
+    ("delete", "models/{model}/versions/{spare_version}/", None),
+    ("post", "models/{spare_model}/archive/", None),
     ("get", "deployments/", None),
     ("get", "deployments/{deployment}/", None),
     (

@@ -84,8 +84,9 @@ BAD_INPUT = [
         "min_replicas",
         "min_replicas (5) is more than max_replicas (2)",
     ),
-    ({"replicas": -1}, "replicas", "greater than or equal to 0"),
-    ({"replicas": "many"}, "replicas", "A valid integer is required"),
+    ({"replicas": -1}, "replicas", "replicas must be a whole number, 0 or more, e.g. 2."),
+    ({"replicas": "many"}, "replicas", "replicas must be a whole number, 0 or more, e.g. 2."),
+    ({"gpu_count": 2**40}, "gpu_count", "from 0 to 2147483647, e.g. 1."),
     ({"model_version": 999999}, "model_version", "There is no model version with id 999999"),
     ({"environment": "dev"}, "environment", "Give the environment's id as a whole number"),
 ]
@@ -134,10 +135,24 @@ def test_quota_refusal_answers_409_with_the_numbers(client, team, environment, m
     body = create_body(team, environment, model_version, replicas=9)
     response = client.post("/api/v1/deployments/", body, format="json")
     assert response.status_code == 409
+    message = f"quota exceeded for {H100}: limit 8, in use 0, requested 9"
     assert response.json() == {
         "error": "quota_exceeded",
-        "detail": f"quota exceeded for {H100}: limit 8, in use 0, requested 9",
-        "fields": {},
+        "detail": message,
+        "fields": {"gpu_count": [message]},
+    }
+
+
+def test_a_quota_refusal_names_each_field_over_its_limit(client, team, environment, model_version):
+    Quota.objects.create(team=team, replicas=2, memory="32Gi")
+    body = create_body(
+        team, environment, model_version, replicas=3, memory="16Gi", gpu_count=0, gpu_model=""
+    )
+    response = client.post("/api/v1/deployments/", body, format="json")
+    assert response.status_code == 409, response.content
+    assert response.json()["fields"] == {
+        "memory": ["quota exceeded for memory: limit 32Gi, in use 0, requested 48Gi"],
+        "replicas": ["quota exceeded for replicas: limit 2, in use 0, requested 3"],
     }
 
 
@@ -166,7 +181,22 @@ def test_a_canary_weight_outside_0_to_100_is_a_400(client, deployment, canary_ve
         format="json",
     )
     assert response.status_code == 400
-    assert "percent from 0 to 100" in response.json()["fields"]["weight"][0]
+    assert response.json()["fields"]["weight"] == [
+        "weight must be a whole number from 0 to 100, e.g. 10."
+    ]
+
+
+@pytest.mark.parametrize(
+    ("action", "body", "message"),
+    [
+        ("scale/", {"replicas": -2}, "replicas must be a whole number, 0 or more, e.g. 2."),
+        ("rollback/", {"revision": "first"}, "revision must be a whole number, 1 or more, e.g. 1."),
+    ],
+)
+def test_number_errors_state_the_range_with_an_example(client, deployment, action, body, message):
+    response = client.post(f"/api/v1/deployments/{deployment.pk}/{action}", body, format="json")
+    assert response.status_code == 400, response.content
+    assert response.json()["fields"] == {next(iter(body)): [message]}
 
 
 def test_canary_promote_and_the_audit_trail(client, deployment, canary_version):
@@ -175,7 +205,10 @@ def test_canary_promote_and_the_audit_trail(client, deployment, canary_version):
     promoted = client.post(url + "promote/").json()
     assert (promoted["model_version"], promoted["canary_version"]) == (canary_version.pk, None)
     verbs = [e["message"] for e in client.get(url + "events/").json()["results"]]
-    assert verbs[0] == "Generation 3: promoted canary v2."
+    assert verbs[0] == (
+        f"Generation 3: promoted canary v2 (model version {deployment.model_version.version} "
+        "→ v2, canary version v2 → none, canary weight 25 → 0)."
+    )
 
 
 def test_stop_and_start_over_the_api(client, deployment):

@@ -30,6 +30,7 @@ OWNER_STATUS = {
     "post models/{model}/versions/": 201,
     "post deployments/": 201,
     "delete deployments/{deployment}/": 202,
+    "delete models/{model}/versions/{spare_version}/": 204,
     "delete teams/{team}/members/{member}/": 204,
     "delete tokens/{token}/": 204,
 }

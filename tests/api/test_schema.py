@@ -1,5 +1,6 @@
 """schemathesis against the OpenAPI schema, as two different teams: never a 5xx, and every
-answer (errors included) conforms to the schema."""
+answer (errors included) conforms to the schema, also when a value the schema allows or
+refuses is swapped for one that once crashed a handler (see HOSTILE)."""
 
 import json
 
@@ -10,6 +11,7 @@ from django.db import close_old_connections
 from drf_spectacular.generators import SchemaGenerator
 from drf_spectacular.renderers import OpenApiJsonRenderer
 from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
 from schemathesis.checks import (
     content_type_conformance,
     not_a_server_error,
@@ -72,11 +74,59 @@ def _in_the_tests_transaction(settings):
     request_finished.connect(close_old_connections)
 
 
-@schema.parametrize()
-@settings(
+SETTINGS = settings(
     max_examples=10,
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
+
+
+@schema.parametrize()
+@SETTINGS
 def test_the_api_conforms_to_its_schema(case, caller):
+    case.call_and_validate(headers=caller, checks=CHECKS)
+
+
+def _nested(depth: int) -> list:
+    value: list = []
+    for _ in range(depth):
+        value = [value]
+    return value
+
+
+# Values that crashed a handler once: digits int() refuses, numbers past 64 bits or past
+# a float, times past the calendar, and (bodies only) a lone surrogate and deep nesting.
+HOSTILE_TEXT = st.sampled_from(
+    [
+        "\u00b2",
+        "\u0661\u0662",
+        "99999999999999999999999",
+        "-99999999999999999999999",
+        "1e999",
+        "NaN",
+        "9999-12-31T23:59:59-05:00",
+        "0001-01-01T00:00:00+05:00",
+        "-created_at,team__name",
+        "expires_at",
+        "\x00",
+    ]
+)
+HOSTILE_BODY = st.one_of(
+    HOSTILE_TEXT,
+    st.sampled_from(["\ud800", 10**30, -(10**30), 1e308, _nested(600), _nested(40)]),
+)
+PAGING = ("page_size", "cursor", "ordering")
+
+
+@schema.parametrize()
+@schema.given(data=st.data())
+@SETTINGS
+def test_hostile_values_anywhere_are_answered_in_the_error_shape(case, data, caller):
+    query_names = sorted({*(case.query or {}), *(PAGING if case.method == "GET" else ())})
+    if query_names and data.draw(st.booleans(), label="in the query"):
+        name = data.draw(st.sampled_from(query_names), label="parameter")
+        case.query = {**(case.query or {}), name: data.draw(HOSTILE_TEXT, label="value")}
+    elif isinstance(case.body, dict) and case.body:
+        name = data.draw(st.sampled_from(sorted(case.body)), label="field")
+        case.body = {**case.body, name: data.draw(HOSTILE_BODY, label="value")}
     case.call_and_validate(headers=caller, checks=CHECKS)

@@ -113,3 +113,32 @@ def test_a_team_that_lost_access_to_an_environment_can_still_stop_and_delete(
     assert stopped.state == State.STOPPED
     deleting = services.request_delete(stopped, actor=deployer)
     assert deleting.state == State.DELETING
+
+
+def test_an_update_event_names_each_change_with_its_old_and_new_value(deployment, deployer):
+    newer = factories.ModelVersionFactory(model=deployment.model_version.model, version="v9")
+    old = deployment.model_version.version
+    services.update_deployment(deployment, actor=deployer, model_version=newer, replicas=3)
+    event = Event.objects.filter(deployment=deployment, verb="update").get()
+    assert event.message == f"Generation 2: model version {old} → v9, replicas 1 → 3."
+
+
+def test_a_verb_event_keeps_its_reason_and_adds_the_changes_in_words(deployment, deployer):
+    services.scale(deployment, actor=deployer, replicas=3)
+    services.scale(deployment, actor=deployer, replicas=1)
+    event = Event.objects.filter(deployment=deployment, verb="update").first()
+    assert event.message == "Generation 3: scaled to 1 replicas (replicas 3 → 1)."
+    assert deployment.revisions.first().reason == "scaled to 1 replicas"
+
+
+def test_the_user_who_asked_for_a_deletion_is_kept_for_its_final_event(deployment, deployer, owner):
+    services.request_delete(deployment, actor=deployer)
+    services.request_delete(deployment, actor=owner)  # asking again changes nothing
+    deployment.refresh_from_db()
+    assert services.deletion_requested_by(deployment) == deployer
+
+
+def test_a_deletion_gantry_asked_for_has_no_user(deployment):
+    services.request_delete(deployment, actor=None)
+    deployment.refresh_from_db()
+    assert services.deletion_requested_by(deployment) is None

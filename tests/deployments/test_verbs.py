@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.deployments import services
 from apps.deployments.choices import State
+from apps.registry import services as registry
 from tests import factories
 
 
@@ -79,6 +80,16 @@ def test_rollback_to_an_unknown_revision_says_which_exist(deployment, deployer):
     assert caught.value.message_dict["revision"] == [
         "Deployment chat has no revision 7; its revisions are numbered 1 to 1."
     ]
+
+
+def test_rollback_to_a_revision_whose_version_was_deleted_says_so(
+    deployment, deployer, canary, model_version
+):
+    services.update_deployment(deployment, actor=deployer, model_version=canary)
+    registry.delete_model_version(model_version, actor=deployer)  # no longer in use
+    with pytest.raises(ValidationError) as caught:
+        services.rollback(deployment, 1, actor=deployer)
+    assert "has since been deleted" in caught.value.message_dict["revision"][0]
 
 
 def test_canary_then_promote_makes_it_the_stable_version(deployment, deployer, canary):

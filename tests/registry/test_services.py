@@ -1,7 +1,7 @@
 """Registry services: versions freeze once a deployment uses them."""
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from apps.deployments.models import Deployment, Event
 from apps.registry import services
@@ -66,3 +66,72 @@ def test_preset_defaults_fill_in_image_port_and_health_path():
     version = factories.ModelVersionFactory.build(runtime="triton", image="", port=None)
     assert version.effective_image.startswith("nvcr.io/nvidia/tritonserver:")
     assert (version.effective_port, version.effective_health_path) == (8000, "/v2/health/ready")
+
+
+def test_an_unused_version_is_deleted_and_the_audit_trail_keeps_what_it_was(model, deployer):
+    version = services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    services.delete_model_version(version, actor=deployer)
+    assert not ModelVersion.objects.filter(pk=version.pk).exists()
+    event = Event.objects.get(verb="delete", target=f"modelversion/{model}:v1")
+    assert (event.actor, event.message) == (deployer, "Deleted version v1 (s3://b/k).")
+
+
+def test_a_version_in_use_is_not_deleted_and_the_refusal_names_the_deployment(
+    model, deployer, environment, team
+):
+    version = services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    Deployment.objects.create(
+        team=team, environment=environment, name="chat", model_version=version
+    )
+    with pytest.raises(ValidationError, match="Version v1 is used by chat"):
+        services.delete_model_version(version, actor=deployer)
+    assert ModelVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_a_viewer_may_neither_delete_nor_archive(model, deployer, teammate):
+    version = services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    with pytest.raises(PermissionDenied):
+        services.delete_model_version(version, actor=teammate)
+    with pytest.raises(PermissionDenied):
+        services.archive_model(model, actor=teammate)
+    model.refresh_from_db()
+    assert model.archived_at is None
+    assert ModelVersion.objects.filter(pk=version.pk).exists()
+
+
+def test_archiving_keeps_the_model_and_its_versions_and_is_audited(model, deployer):
+    services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    services.archive_model(model, actor=deployer)
+    model.refresh_from_db()
+    assert model.archived_at is not None
+    assert model.versions.count() == 1
+    assert Event.objects.get(verb="archive", target=f"model/{model}").actor == deployer
+
+
+def test_a_model_with_a_version_in_use_is_not_archived(model, deployer, environment, team):
+    version = services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    Deployment.objects.create(
+        team=team, environment=environment, name="chat", model_version=version
+    )
+    with pytest.raises(ValidationError, match=r"has versions in use \(v1 by chat\)"):
+        services.archive_model(model, actor=deployer)
+    model.refresh_from_db()
+    assert model.archived_at is None
+
+
+def test_an_archived_model_takes_no_new_versions(model, deployer):
+    services.archive_model(model, actor=deployer)
+    with pytest.raises(ValidationError, match="is archived"):
+        services.create_model_version(
+            actor=deployer, model=model, version="v2", artifact_uri="s3://b/k"
+        )

@@ -18,6 +18,7 @@ from apps.deployments.conditions import Status
 from apps.deployments.constants import DEPLOYMENT_KINDS
 from apps.deployments.models import Deployment
 from apps.deployments.reconciler.status import write_status
+from apps.deployments.services import deletion_requested_by
 
 SHOWN = 5
 
@@ -59,7 +60,7 @@ def delete_record(record: Deployment, cluster_name: str) -> None:
     """The cluster holds nothing of it any more: the record goes, with an audit event."""
     with transaction.atomic():
         audit.record(
-            actor=None,
+            actor=deletion_requested_by(record),
             verb="delete",
             target=record.audit_target,
             message=f"Deleted: no objects are left in cluster {cluster_name}.",
