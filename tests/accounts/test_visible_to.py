@@ -39,7 +39,7 @@ def test_a_member_sees_their_teams_records(records, teammate, model):
 def test_an_outsider_sees_none_of_another_teams_records(records, team, outsider, model):
     visible = model.objects.visible_to(outsider)
     path = model.objects.none().team_path
-    assert not visible.filter(**{path: team}).exists(), model.__name__
+    assert not visible.filter(**{path: team.pk}).exists(), model.__name__
 
 
 @pytest.mark.parametrize("model", TEAM_SCOPED, ids=lambda m: m.__name__)

@@ -18,6 +18,7 @@ RUNNING = replace(BASE, replicas=2, generation=3, progress_deadline_seconds=600)
 def live_deployment(
     replicas: int = 2,
     *,
+    name: str = "chat",
     updated: int | None = None,
     ready: int | None = None,
     available: int | None = None,
@@ -34,7 +35,8 @@ def live_deployment(
         "availableReplicas": replicas if available is None else available,
         "conditions": list(conditions),
     }
-    return {"metadata": {"generation": 4}, "spec": {"replicas": replicas}, "status": status}
+    metadata = {"name": name, "generation": 4}
+    return {"metadata": metadata, "spec": {"replicas": replicas}, "status": status}
 
 
 def pod(
@@ -103,7 +105,7 @@ def test_old_pods_still_serving_during_a_rollout_are_not_available():
 
     available = obs.conditions[ConditionType.AVAILABLE]
     assert available.reason == Reason.ROLLOUT_IN_PROGRESS, available
-    assert "1 of the previous version still running" in available.message, available.message
+    assert "2 of the previous version still running" in available.message, available.message
 
 
 def test_an_unschedulable_pod_is_degraded_with_the_schedulers_words():
@@ -254,14 +256,17 @@ def test_a_canary_is_observed_as_its_own_track():
     canary_pod = pod(spec, "chat-canary-x", track=m.CANARY, container=crashing)
     obs = observe(
         spec,
-        {m.STABLE: live_deployment(3), m.CANARY: live_deployment(1, ready=0, available=0)},
+        {
+            m.STABLE: live_deployment(3),
+            m.CANARY: live_deployment(1, name="chat-canary", ready=0, available=0),
+        },
         [canary_pod],
     )
 
     assert [t.track for t in obs.tracks] == [m.STABLE, m.CANARY]
     assert [t.name for t in obs.tracks] == ["chat", "chat-canary"]
     assert obs.problem.reason == Reason.CRASH_LOOP_BACK_OFF
-    assert "canary replicas of v2" in obs.conditions[ConditionType.AVAILABLE].message
+    assert "canary replicas updated to v2" in obs.conditions[ConditionType.AVAILABLE].message
 
 
 def test_a_stopped_deployment_is_stopped_and_settles_when_its_pods_are_gone():
