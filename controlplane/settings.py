@@ -12,7 +12,9 @@ import dj_database_url
 from django.core.exceptions import ImproperlyConfigured
 
 from controlplane.envvars import env_bool, env_int, env_list, env_secret, env_str
+from controlplane.logconfig import build_logging
 from controlplane.promql import DEFAULT_PROMQL, load_overrides
+from controlplane.statedir import private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("GANTRY_STATE_DIR", str(BASE_DIR / ".gantry")))
@@ -94,6 +96,9 @@ TEMPLATES = [
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{STATE_DIR / 'gantry.sqlite3'}")
 DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        # Created owner-only before SQLite opens it; its -wal and -shm files copy its mode.
+        private_file(Path(DATABASES["default"]["NAME"]), "DATABASE_URL")
     # make run's zero-setup database is shared by gunicorn and the Celery worker:
     # WAL and immediate transactions make writers wait their turn instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -275,12 +280,17 @@ GANTRY_MIG_PROFILES = env_list(
     ["1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb", "1g.5gb", "2g.10gb"],
 )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    # Its failures and lockouts are warnings; its start-up banner and successes are noise.
-    "loggers": {"axes": {"level": "WARNING"}},
-}
+# Everything to stderr and, unless GANTRY_LOG_FILE is empty, to a rotating file.
+GANTRY_LOG_FILE = env_str("GANTRY_LOG_FILE", str(STATE_DIR / "logs" / "gantry.log"))
+if GANTRY_LOG_FILE:
+    private_dir(Path(GANTRY_LOG_FILE).parent, "GANTRY_LOG_FILE")
+LOGGING = build_logging(
+    level=env_str("LOG_LEVEL", "INFO"),
+    log_format=env_str("LOG_FORMAT", "plain"),
+    log_file=GANTRY_LOG_FILE,
+    max_bytes=env_int("GANTRY_LOG_FILE_MB", 10, minimum=1) * 1024 * 1024,
+    backups=env_int("GANTRY_LOG_FILE_BACKUPS", 5, minimum=0),
+)
+# DEBUG's error page masks settings and request headers whose names match these, as it
+# masks SECRET_KEY: server addresses may carry passwords (redis://:pw@host, user:pw@).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "controlplane.debug.SecretSettingsFilter"

@@ -1,0 +1,78 @@
+"""Gantry served by gunicorn in a subprocess, for tests that need real web processes.
+
+A test may point it at servers of its own (a PostgreSQL or Redis it stops and
+starts again) through `env`; the server is stopped when the `with` block ends.
+"""
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import IO
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+
+GUNICORN = str(Path(sys.executable).with_name("gunicorn"))
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def session_database_url() -> str:
+    """The URL of the database this test session uses (pytest-django's test database)."""
+    db = settings.DATABASES["default"]
+    user = quote(db["USER"] or "")
+    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}"
+
+
+@contextmanager
+def gunicorn(
+    env: dict[str, str], *, stderr: IO | None = None, workers: int = 1, threads: int = 4
+) -> Iterator[str]:
+    """Serve Gantry with `env` over the current environment; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            GUNICORN,
+            "controlplane.wsgi",
+            f"--bind=127.0.0.1:{port}",
+            f"--workers={workers}",
+            f"--threads={threads}",
+            "--worker-class=gthread",
+            "--log-level=warning",
+        ],
+        cwd=settings.BASE_DIR,
+        env={**os.environ, **env},
+        stderr=stderr,
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        _wait_until_up(url, server)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"gunicorn exited with {server.returncode}")
+        try:
+            # The first answer imports the whole app, so allow it a while.
+            if requests.get(f"{url}/healthz", timeout=10).status_code == 200:
+                return
+        except requests.RequestException:
+            time.sleep(0.2)
+    raise RuntimeError(f"gunicorn did not answer at {url} within {seconds} s")
