@@ -117,9 +117,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Redis is a broker and a cache, not the source of truth: during an outage the cache
+# misses instead of raising (apps/core/cache.py) and the API throttle counts per process.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "apps.core.cache.FailSoftRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "gantry",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},

@@ -76,3 +76,23 @@ def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> N
         except requests.RequestException:
             time.sleep(0.2)
     raise RuntimeError(f"gunicorn did not answer at {url} within {seconds} s")
+
+
+class PrivateRedis:
+    """A Redis server of one test's own (scripts/services/redis.sh), stopped and started
+    again on the same port, as an outage and a recovery look to its clients."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+
+    def _script(self, *args: str) -> None:
+        script = settings.BASE_DIR / "scripts" / "services" / "redis.sh"
+        subprocess.run(["bash", str(script), *args], check=True, capture_output=True, timeout=60)
+
+    def start(self) -> None:
+        self._script("start", str(self.directory), str(self.port))
+
+    def stop(self) -> None:
+        self._script("stop", str(self.directory))
