@@ -94,7 +94,12 @@ TEMPLATES = [
 ]
 
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{STATE_DIR / 'gantry.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Connections are kept a minute, and checked before a request or task reuses one, so a
+# database restart costs no request once it is back. (Celery closes its connections
+# before and after each task: its Django fixup, on by default, unless CELERY_DB_REUSE_MAX.)
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     if DATABASES["default"]["NAME"] not in ("", ":memory:"):
         # Created owner-only before SQLite opens it; its -wal and -shm files copy its mode.

@@ -96,3 +96,26 @@ class PrivateRedis:
 
     def stop(self) -> None:
         self._script("stop", str(self.directory))
+
+
+class PrivatePostgres:
+    """A PostgreSQL server of one test's own (scripts/services/postgres.sh), restarted on
+    the same port as an operator's restart looks to its clients."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.port = free_port()
+        self.url = f"postgres://gantry@127.0.0.1:{self.port}/gantry"
+
+    def _script(self, *args: str) -> None:
+        script = settings.BASE_DIR / "scripts" / "services" / "postgres.sh"
+        subprocess.run(["bash", str(script), *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        self._script("start", str(self.directory), str(self.port))
+
+    def stop(self) -> None:
+        self._script("stop", str(self.directory))
+
+    def destroy(self) -> None:
+        self._script("destroy", str(self.directory))
