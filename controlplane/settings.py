@@ -93,7 +93,8 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{STATE_DIR / 'gantry.sqlite3'}")
+# Server addresses may carry passwords: each may come from a mounted secret (NAME_FILE).
+DATABASE_URL = env_secret("DATABASE_URL", f"sqlite:///{STATE_DIR / 'gantry.sqlite3'}")
 # Connections are kept a minute, and checked before a request or task reuses one, so a
 # database restart costs no request once it is back. (Celery closes its connections
 # before and after each task: its Django fixup, on by default, unless CELERY_DB_REUSE_MAX.)
@@ -121,7 +122,7 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 3}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = env_secret("REDIS_URL", "redis://127.0.0.1:6379/0")
 # Redis is a broker and a cache, not the source of truth: during an outage the cache
 # misses instead of raising (apps/core/cache.py) and the API throttle counts per process.
 CACHES = {

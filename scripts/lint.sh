@@ -1,8 +1,11 @@
 #!/usr/bin/env bash
-# `make lint`: ruff's lint and format checks, nothing else.
+# `make lint`: ruff's lint and format checks, and shellcheck on the scripts.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$GANTRY_ROOT"
 ensure_venv
+ensure_command shellcheck shellcheck
 .venv/bin/ruff check .
 .venv/bin/ruff format --check .
+# -x -P SCRIPTDIR: follow each script's `source` of lib.sh, relative to the script.
+find scripts -name '*.sh' -print0 | sort -z | xargs -0 shellcheck -x -P SCRIPTDIR

@@ -87,9 +87,9 @@ pids+=($!)
 # cores pay off; each costs about 110 MB.
 .venv/bin/celery -A controlplane worker --queues reconcile,resync,celery \
   --concurrency "${GANTRY_WORKER_CONCURRENCY:-4}" \
-  --loglevel INFO --logfile "$logs/celery-worker.log" >>"$logs/celery-worker.log" 2>&1 &
+  --loglevel INFO >>"$logs/celery-worker.log" 2>&1 &
 pids+=($!)
-.venv/bin/celery -A controlplane beat --loglevel INFO --logfile "$logs/celery-beat.log" \
+.venv/bin/celery -A controlplane beat --loglevel INFO \
   --schedule "$GANTRY_STATE/celerybeat-schedule" >>"$logs/celery-beat.log" 2>&1 &
 pids+=($!)
 

@@ -63,7 +63,9 @@ case "$cmd" in
   stop)
     pg_ctl=$(find_bin pg_ctl) || exit 0
     data=$(data_dir)
-    [ -d "$data" ] && as_owner "$pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    if [ -d "$data" ]; then
+      as_owner "$pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
     rm -f "$dir/port"
     ;;
   destroy)
