@@ -119,3 +119,52 @@ class PrivatePostgres:
 
     def destroy(self) -> None:
         self._script("destroy", str(self.directory))
+
+    def migrate_and_seed(self, kubeconfig: str = "", namespace: str = "dev") -> tuple[int, str]:
+        """Migrate, then create a deployer's deployment through the services; returns its
+        id and a token of the deployer. With `kubeconfig`, its cluster is that one."""
+        self._python("manage.py", "migrate", "--noinput", "-v0")
+        out = self._python("-c", SEED, SEED_KUBECONFIG=kubeconfig, SEED_NAMESPACE=namespace)
+        deployment_id, token = out.split()
+        return int(deployment_id), token
+
+    def _python(self, *args: str, **env: str) -> str:
+        result = subprocess.run(
+            [sys.executable, *args],
+            cwd=settings.BASE_DIR,
+            env={**os.environ, "DATABASE_URL": self.url, **env},
+            capture_output=True,
+            text=True,
+            timeout=300,
+            check=False,
+        )
+        if result.returncode != 0:
+            raise RuntimeError(f"{' '.join(args[:2])} on {self.url} failed: {result.stderr}")
+        return result.stdout
+
+
+SEED = """
+import os
+import django
+django.setup()
+from apps.accounts.choices import Role
+from apps.accounts.services import create_token
+from apps.deployments import services
+from tests import factories
+team = factories.TeamFactory(name="nlp")
+user = factories.member(team, Role.DEPLOYER, username="dara")
+cluster = factories.ClusterFactory(name="local")
+if os.environ["SEED_KUBECONFIG"]:
+    cluster.kubeconfig_path = os.environ["SEED_KUBECONFIG"]
+    cluster.save()
+environment = factories.EnvironmentFactory(
+    name="development", namespace=os.environ["SEED_NAMESPACE"], cluster=cluster
+)
+environment.teams.add(team)
+version = factories.ModelVersionFactory(model__team=team)
+deployment = services.create_deployment(
+    actor=user, team=team, environment=environment, name="chat", model_version=version,
+    cpu="500m", memory="1Gi",
+)
+print(deployment.pk, create_token(actor=None, user=user, name="ci").plain)
+"""

@@ -6,53 +6,17 @@ before a request uses it. The server is a PostgreSQL of this test's own, migrate
 and seeded through the services, restarted on the same port.
 """
 
-import os
-import subprocess
-import sys
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from itertools import cycle
 
 import pytest
 import requests
-from django.conf import settings
 
 from tests.servers import PrivatePostgres, gunicorn
 
 CONCURRENCY = 8
 REQUESTS_PER_BURST = 64
-
-SEED = """
-import django
-django.setup()
-from apps.accounts.choices import Role
-from apps.accounts.services import create_token
-from apps.deployments import services
-from tests import factories
-team = factories.TeamFactory(name="nlp")
-user = factories.member(team, Role.DEPLOYER, username="dara")
-environment = factories.EnvironmentFactory(name="development", namespace="dev")
-environment.teams.add(team)
-version = factories.ModelVersionFactory(model__team=team)
-deployment = services.create_deployment(
-    actor=user, team=team, environment=environment, name="chat", model_version=version
-)
-print(deployment.pk, create_token(actor=None, user=user, name="ci").plain)
-"""
-
-
-def _manage(database_url: str, *args: str) -> str:
-    result = subprocess.run(
-        [sys.executable, *args],
-        cwd=settings.BASE_DIR,
-        env={**os.environ, "DATABASE_URL": database_url},
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 @pytest.fixture
@@ -61,9 +25,8 @@ def seeded_postgres(tmp_path):
     server = PrivatePostgres(tmp_path / "postgres")
     server.start()
     try:
-        _manage(server.url, "manage.py", "migrate", "--noinput", "-v0")
-        deployment_id, token = _manage(server.url, "-c", SEED).split()
-        yield server, int(deployment_id), token
+        deployment_id, token = server.migrate_and_seed()
+        yield server, deployment_id, token
     finally:
         server.destroy()
 
