@@ -1,7 +1,9 @@
 # The README's commands. Each one sets up what it needs on a fresh machine.
-.PHONY: run test lint bench cluster cluster-down cluster-build
+.PHONY: run test lint bench cluster cluster-down cluster-build token
 
 BENCH ?=
+NAME ?= cli
+DAYS ?=
 
 run:
 	bash scripts/run.sh
@@ -23,3 +25,8 @@ cluster-down:
 
 cluster-build:
 	bash scripts/cluster/build.sh
+
+# A personal API token for USER, printed alone on stdout: TOKEN=$(make token USER=alice).
+token:
+	@test "$(origin USER)" = "command line" || { echo "usage: make token USER=<username> [NAME=ci] [DAYS=90]" >&2; exit 2; }
+	@bash scripts/manage.sh create_token "$(USER)" --name "$(NAME)" $(if $(DAYS),--days "$(DAYS)")

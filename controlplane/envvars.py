@@ -52,7 +52,7 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
-def env_secret(name: str) -> str:
+def env_secret(name: str, default: str = "") -> str:
     """Read NAME, or the file named by NAME_FILE (for mounted Kubernetes secrets)."""
     file_name = os.environ.get(f"{name}_FILE")
     if file_name:
@@ -62,7 +62,7 @@ def env_secret(name: str) -> str:
             raise ImproperlyConfigured(
                 f"{name}_FILE={file_name} cannot be read: {exc.strerror}."
             ) from None
-    return os.environ.get(name, "")
+    return os.environ.get(name, default)
 
 
 def env_fractions(name: str) -> dict[str, Fraction]:

@@ -5,6 +5,7 @@ start without a strong SECRET_KEY; local development (`make run`) needs nothing.
 """
 
 import re
+from datetime import timedelta
 from fractions import Fraction
 from pathlib import Path
 
@@ -13,7 +14,9 @@ from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.lib.urls import http_url_problem, redact_userinfo
 from controlplane.envvars import env_bool, env_fractions, env_int, env_list, env_secret, env_str
+from controlplane.logconfig import build_logging
 from controlplane.promql import DEFAULT_PROMQL, load_overrides
+from controlplane.statedir import private_dir, private_file
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 STATE_DIR = Path(env_str("GANTRY_STATE_DIR", str(BASE_DIR / ".gantry")))
@@ -48,6 +51,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "axes",
     "apps.core",
     "apps.accounts",
     "apps.clusters",
@@ -68,6 +72,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a refused sign-in into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "controlplane.urls"
@@ -89,9 +95,18 @@ TEMPLATES = [
     },
 ]
 
-DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{STATE_DIR / 'gantry.sqlite3'}")
-DATABASES = {"default": dj_database_url.parse(DATABASE_URL, conn_max_age=60)}
+# Server addresses may carry passwords: each may come from a mounted secret (NAME_FILE).
+DATABASE_URL = env_secret("DATABASE_URL", f"sqlite:///{STATE_DIR / 'gantry.sqlite3'}")
+# Connections are kept a minute, and checked before a request or task reuses one, so a
+# database restart costs no request once it is back. (Celery closes its connections
+# before and after each task: its Django fixup, on by default, unless CELERY_DB_REUSE_MAX.)
+DATABASES = {
+    "default": dj_database_url.parse(DATABASE_URL, conn_max_age=60, conn_health_checks=True)
+}
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    if DATABASES["default"]["NAME"] not in ("", ":memory:"):
+        # Created owner-only before SQLite opens it; its -wal and -shm files copy its mode.
+        private_file(Path(DATABASES["default"]["NAME"]), "DATABASE_URL")
     # make run's zero-setup database is shared by gunicorn and the Celery worker:
     # WAL and immediate transactions make writers wait their turn instead of failing.
     DATABASES["default"]["OPTIONS"] = {
@@ -109,10 +124,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and env_boo
     DATABASES["default"]["OPTIONS"] = {"server_side_binding": True, "prepare_threshold": 3}
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env_str("REDIS_URL", "redis://127.0.0.1:6379/0")
+REDIS_URL = env_secret("REDIS_URL", "redis://127.0.0.1:6379/0")
+# Redis is a broker and a cache, not the source of truth: during an outage the cache
+# misses instead of raising (apps/core/cache.py) and the API throttle counts per process.
 CACHES = {
     "default": {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "apps.core.cache.FailSoftRedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "gantry",
         "OPTIONS": {"socket_connect_timeout": 2, "socket_timeout": 2},
@@ -129,6 +146,23 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "deployments:list"
 LOGOUT_REDIRECT_URL = "login"
+
+# Brute-force protection of password sign-in (/login/ and /admin/login/) by django-axes:
+# after GANTRY_LOGIN_FAILURE_LIMIT failures for one username, or from one address, that
+# username or address is refused for GANTRY_LOGIN_COOLOFF_MIN minutes, whatever password
+# it sends. A successful sign-in clears the user's failures. API tokens are not passwords
+# and never pass through these backends. Failures are kept in the database, not Redis.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = env_int("GANTRY_LOGIN_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("GANTRY_LOGIN_COOLOFF_MIN", 15, minimum=1))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# Every failure is also kept for the admin's "Access failures" page (the newest 1000 a user).
+AXES_ENABLE_ACCESS_FAILURE_LOG = True
+AXES_LOCKOUT_CALLABLE = "apps.accounts.signin.lockout_response"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
@@ -285,10 +319,17 @@ if _unpriced := [p for p in GANTRY_MIG_PROFILES if p not in GANTRY_MIG_GPU_FRACT
         f"GANTRY_MIG_GPU_FRACTIONS={_unpriced[0]}=1/7 for a one-slice profile."
     )
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-}
+# Everything to stderr and, unless GANTRY_LOG_FILE is empty, to a rotating file.
+GANTRY_LOG_FILE = env_str("GANTRY_LOG_FILE", str(STATE_DIR / "logs" / "gantry.log"))
+if GANTRY_LOG_FILE:
+    private_dir(Path(GANTRY_LOG_FILE).parent, "GANTRY_LOG_FILE")
+LOGGING = build_logging(
+    level=env_str("LOG_LEVEL", "INFO"),
+    log_format=env_str("LOG_FORMAT", "plain"),
+    log_file=GANTRY_LOG_FILE,
+    max_bytes=env_int("GANTRY_LOG_FILE_MB", 10, minimum=1) * 1024 * 1024,
+    backups=env_int("GANTRY_LOG_FILE_BACKUPS", 5, minimum=0),
+)
+# DEBUG's error page masks settings and request headers whose names match these, as it
+# masks SECRET_KEY: server addresses may carry passwords (redis://:pw@host, user:pw@).
+DEFAULT_EXCEPTION_REPORTER_FILTER = "controlplane.debug.SecretSettingsFilter"

@@ -35,7 +35,7 @@ ensure_venv() {
     python3 -m pip install --quiet --user uv || python3 -m pip install --quiet uv
     export PATH="$HOME/.local/bin:$PATH"
   fi
-  (cd "$GANTRY_ROOT" && uv sync --frozen --quiet "$@")
+  (cd "$GANTRY_ROOT" && uv sync --frozen --quiet)
 }
 
 # Wait until a command succeeds, up to N seconds.

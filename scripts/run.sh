@@ -8,7 +8,10 @@ source "$(dirname "$0")/lib.sh"
 cd "$GANTRY_ROOT"
 
 ensure_venv
+# Everything under the state directory (secret key, SQLite file, logs) is owner-only.
+umask 077
 mkdir -p "$GANTRY_STATE/logs"
+chmod 700 "$GANTRY_STATE"
 export DEBUG="${DEBUG:-true}"
 
 if [ -z "${SECRET_KEY:-}" ] && [ -z "${SECRET_KEY_FILE:-}" ]; then
@@ -84,9 +87,9 @@ pids+=($!)
 # cores pay off; each costs about 110 MB.
 .venv/bin/celery -A controlplane worker --queues reconcile,resync,celery \
   --concurrency "${GANTRY_WORKER_CONCURRENCY:-4}" \
-  --loglevel INFO --logfile "$logs/celery-worker.log" >>"$logs/celery-worker.log" 2>&1 &
+  --loglevel INFO >>"$logs/celery-worker.log" 2>&1 &
 pids+=($!)
-.venv/bin/celery -A controlplane beat --loglevel INFO --logfile "$logs/celery-beat.log" \
+.venv/bin/celery -A controlplane beat --loglevel INFO \
   --schedule "$GANTRY_STATE/celerybeat-schedule" >>"$logs/celery-beat.log" 2>&1 &
 pids+=($!)
 
@@ -97,7 +100,7 @@ cat <<MSG
   $credentials
   Kubeconfig of the demo cluster: $demo_kubeconfig
   Prometheus: $(sed -E 's#://[^/?\#]*@#://***@#' <<<"$PROMETHEUS_URL")   Dashboards: http://127.0.0.1:$port/fleet/
-  Logs: $logs/   Stop with Ctrl-C.
+  Logs: $logs/ (errors with tracebacks: $logs/gantry.log)   Stop with Ctrl-C.
 
 MSG
 wait -n "${pids[@]}"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `make test`: everything, from nothing. Installs what the tests need, starts
-# throwaway PostgreSQL and Redis, lints, checks migrations, and runs pytest.
+# throwaway PostgreSQL and Redis, lints (ruff, shellcheck), checks migrations, and runs pytest.
 # The local Kubernetes cluster and Prometheus are started on demand by pytest fixtures.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
@@ -11,11 +11,8 @@ ensure_venv
 export DEBUG=0
 start_throwaway_services
 
-say "ruff"
-.venv/bin/ruff check .
-.venv/bin/ruff format --check .
-.venv/bin/lint-imports --no-cache --no-logo
-.venv/bin/python scripts/checks/sizes.py
+say "lint"
+bash "$GANTRY_ROOT/scripts/lint.sh"
 
 say "migrations"
 .venv/bin/python manage.py makemigrations --check --dry-run

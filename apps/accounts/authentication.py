@@ -1,7 +1,9 @@
 """API authentication by personal token, and throttling per token."""
 
 import functools
+import threading
 import time
+from collections import Counter
 from typing import Any
 
 import redis
@@ -15,6 +17,7 @@ from rest_framework.throttling import BaseThrottle
 
 from apps.accounts.models import ApiToken
 from apps.accounts.services import TokenRejected, authenticate_token
+from apps.core.lib.outage import redis_outage
 
 KEYWORD = b"bearer"
 
@@ -62,7 +65,8 @@ class TokenAuthenticationScheme(OpenApiAuthenticationExtension):
 class TokenRateThrottle(BaseThrottle):
     """At most GANTRY_API_THROTTLE_RATE requests per token (or browser user) per window.
 
-    A fixed-window counter in Redis: one round trip per request, whatever the
+    A fixed-window counter in Redis (in each process while Redis is down, so
+    the limit then holds per process): one round trip per request, whatever the
     rate, which creates the window's key with its expiry if it is new and counts
     the request. (DRF's SimpleRateThrottle stores every request's timestamp and
     rewrites the whole list each time, which grows with the rate.) A client may
@@ -75,12 +79,8 @@ class TokenRateThrottle(BaseThrottle):
         now = time.time()
         start = int(now // window * window)
         key = f"{settings.CACHES['default']['KEY_PREFIX']}:throttle:{self._ident(request)}:{start}"
-        pipeline = _redis().pipeline(transaction=False)
-        pipeline.set(key, 0, ex=window + 1, nx=True)
-        pipeline.incr(key)
-        _, count = pipeline.execute()
         self._wait = start + window - now
-        return count <= limit
+        return _count(key, start, window) <= limit
 
     def wait(self) -> float:
         return max(1.0, self._wait)
@@ -91,6 +91,43 @@ class TokenRateThrottle(BaseThrottle):
         if request.user and request.user.is_authenticated:
             return f"user-{request.user.pk}"
         return f"addr-{self.get_ident(request)}"
+
+
+def _count(key: str, start: int, window: int) -> int:
+    """This request's number in its window: shared through Redis, or in this process
+    alone while Redis is down (a Redis outage must not take the API down with it)."""
+    if not redis_outage.skip():
+        pipeline = _redis().pipeline(transaction=False)
+        pipeline.set(key, 0, ex=window + 1, nx=True)
+        pipeline.incr(key)
+        try:
+            _, count = pipeline.execute()
+        except redis.RedisError as exc:
+            redis_outage.failed(exc, "the API throttle counts per process")
+        else:
+            redis_outage.answered()
+            return count
+    return _local_counts.incr(key, start)
+
+
+class _LocalCounts:
+    """Fixed-window counts of this process, for when Redis cannot keep them."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._counts: Counter[str] = Counter()
+        self._start = 0
+
+    def incr(self, key: str, start: int) -> int:
+        with self._lock:
+            if start != self._start:  # a new window: earlier counts are over
+                self._counts.clear()
+                self._start = start
+            self._counts[key] += 1
+            return self._counts[key]
+
+
+_local_counts = _LocalCounts()
 
 
 @functools.cache

@@ -2,6 +2,7 @@
 
 import redis
 from django.conf import settings
+from django.db import Error as DatabaseError
 from django.db import connection
 
 
@@ -10,7 +11,7 @@ def check_database() -> str | None:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
-    except Exception as exc:  # any driver error means "not ready"
+    except DatabaseError as exc:  # Django wraps every driver error in django.db.Error
         return f"database unreachable: {exc.__class__.__name__}: {exc}".strip()
     return None
 

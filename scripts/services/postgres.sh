@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL server: `postgres.sh start DIR` prints a DATABASE_URL; `postgres.sh stop DIR`.
+# A throwaway PostgreSQL server: `postgres.sh start DIR [PORT]` prints a DATABASE_URL (on PORT
+# if given, else a free one); `postgres.sh stop DIR`.
 # Debian's postgresql is installed when missing. PostgreSQL refuses to run as root,
 # so as root the cluster belongs to the 'postgres' system user.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-cmd=${1:?usage: postgres.sh start|stop|destroy DIR}
-dir=${2:?usage: postgres.sh start|stop|destroy DIR}
+cmd=${1:?usage: postgres.sh start|stop|destroy DIR [PORT]}
+dir=${2:?usage: postgres.sh start|stop|destroy DIR [PORT]}
 
 find_bin() {
   local bin
@@ -47,7 +48,7 @@ case "$cmd" in
     if [ ! -f "$data/PG_VERSION" ]; then
       as_owner "$initdb" -D "$data" -U gantry --auth=trust -E UTF8 --no-sync >/dev/null
     fi
-    port=$(free_port)
+    port=${3:-$(free_port)}
     # fsync off: this server holds test data only and is thrown away.
     as_owner "$pg_ctl" -D "$data" -l "$data/postgres.log" -w -t 30 \
       -o "-p $port -k $data -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
@@ -62,7 +63,9 @@ case "$cmd" in
   stop)
     pg_ctl=$(find_bin pg_ctl) || exit 0
     data=$(data_dir)
-    [ -d "$data" ] && as_owner "$pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    if [ -d "$data" ]; then
+      as_owner "$pg_ctl" -D "$data" -m fast -w stop >/dev/null 2>&1 || true
+    fi
     rm -f "$dir/port"
     ;;
   destroy)

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# A private Redis server for Gantry: `redis.sh start DIR` prints its URL; `redis.sh stop DIR`.
-# Debian's redis-server is installed when missing. Nothing is persisted to disk.
+# A private Redis server for Gantry: `redis.sh start DIR [PORT]` prints its URL (on PORT
+# if given, else a free one); `redis.sh stop DIR`. Debian's redis-server is installed
+# when missing. Nothing is persisted to disk.
 set -euo pipefail
 source "$(dirname "$0")/../lib.sh"
 
-cmd=${1:?usage: redis.sh start|stop DIR}
-dir=${2:?usage: redis.sh start|stop DIR}
+cmd=${1:?usage: redis.sh start|stop DIR [PORT]}
+dir=${2:?usage: redis.sh start|stop DIR [PORT]}
 mkdir -p "$dir"
 
 case "$cmd" in
@@ -14,7 +15,7 @@ case "$cmd" in
       echo "redis://127.0.0.1:$(cat "$dir/port")/0"; exit 0
     fi
     ensure_command redis-server redis-server
-    port=$(free_port)
+    port=${3:-$(free_port)}
     redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no \
       --daemonize yes --pidfile "$dir/redis.pid" --dir "$dir" --logfile "$dir/redis.log" >/dev/null
     echo "$port" > "$dir/port"

@@ -9,6 +9,7 @@ from django.urls import reverse
 from apps.accounts.services import create_token
 from apps.deployments import services
 from apps.quotas.models import Quota, QuotaLimit
+from tests.factories import PASSWORD
 
 REGISTERED = sorted(
     (model._meta.app_label, model._meta.model_name) for model in admin.site._registry
@@ -16,7 +17,11 @@ REGISTERED = sorted(
 
 
 @pytest.fixture
-def populated(deployer, team, environment, model_version):
+def populated(client, deployer, team, environment, model_version):
+    # A sign-in and a failed one fill the sign-in protection's pages (django-axes).
+    client.post(reverse("login"), {"username": deployer.username, "password": PASSWORD})
+    client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": deployer.username, "password": "wrong"})
     Quota.objects.create(team=team, gpus_total=8, cpu="64", memory="512Gi")
     Group.objects.create(name="platform")
     QuotaLimit.objects.create(quota=team.quota, resource="NVIDIA-H100-80GB-HBM3", limit=8)

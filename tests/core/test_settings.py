@@ -85,3 +85,43 @@ def test_mig_shares_are_exact_fractions_and_extend_the_defaults(monkeypatch):
         DEBUG="true", GANTRY_MIG_PROFILES="1g.10gb,1g.12gb", GANTRY_MIG_GPU_FRACTIONS="1g.12gb=1/7"
     )
     assert result.returncode == 0, result.stderr
+
+
+def _settings_value(expression: str, **env: str) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    clean.update(SECRET_KEY="k" * 64, **env)
+    program = (
+        f"import django; django.setup(); from django.conf import settings; print(*[{expression}])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", program], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_database_url_can_come_from_a_mounted_file(tmp_path):
+    secret = tmp_path / "database-url"
+    secret.write_text("postgres://gantry:pw@db.internal:5433/gantry\n")
+    result = _settings_value(
+        "settings.DATABASES['default']['HOST'], settings.DATABASES['default']['PORT']",
+        DATABASE_URL_FILE=str(secret),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "db.internal 5433"
+
+
+def test_redis_url_can_come_from_a_mounted_file(tmp_path):
+    secret = tmp_path / "redis-url"
+    secret.write_text("redis://:pw@redis.internal:6380/2\n")
+    result = _settings_value(
+        "settings.CELERY_BROKER_URL == settings.CACHES['default']['LOCATION'] == settings.REDIS_URL"
+        " == 'redis://:pw@redis.internal:6380/2'",
+        REDIS_URL_FILE=str(secret),
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "True"
+
+
+def test_an_unreadable_database_url_file_is_named_in_the_error(tmp_path):
+    result = _settings_value("1", DATABASE_URL_FILE=str(tmp_path / "missing"))
+    assert "DATABASE_URL_FILE" in result.stderr
+    assert "cannot be read" in result.stderr
