@@ -13,7 +13,7 @@ import requests
 
 from apps.accounts.services import create_token
 from apps.clusters import kube
-from apps.deployments import reconcile
+from apps.deployments import reconciler
 from apps.deployments.models import Deployment
 from tests.reconciler.conftest import is_available, wait_for_record
 from tests.servers import PrivateRedis, gunicorn, session_database_url
@@ -68,7 +68,7 @@ def test_a_change_accepted_while_redis_is_down_is_applied_once_it_is_back(
         what="the change made during the outage applied",
         log=log,
     )
-    live = kube.connect(reconcile.cluster_ref(after.environment.cluster)).get(
+    live = kube.connect(reconciler.cluster_ref(after.environment.cluster)).get(
         "Deployment", "chat", after.namespace
     )
     assert live["spec"]["replicas"] == 2
