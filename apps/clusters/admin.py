@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.db import models
 
-from apps.clusters.models import Cluster, Environment
+from apps.clusters.models import Cluster, Environment, EnvironmentTeam
 
 
 @admin.register(Cluster)
@@ -13,9 +13,19 @@ class ClusterAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "http"}}
 
 
+class EnvironmentTeamInline(admin.TabularInline):
+    """The teams that may deploy here, each with the namespace its objects go in."""
+
+    model = EnvironmentTeam
+    extra = 1
+    fields = ["team", "namespace"]
+    readonly_fields = ["namespace"]
+    autocomplete_fields = ["team"]
+
+
 @admin.register(Environment)
 class EnvironmentAdmin(admin.ModelAdmin):
     list_display = ["name", "cluster", "namespace", "tier"]
     list_filter = ["tier", "cluster"]
     search_fields = ["name", "namespace"]
-    filter_horizontal = ["teams"]
+    inlines = [EnvironmentTeamInline]
