@@ -1,11 +1,14 @@
 from django.contrib import admin
 from django.db import models
 
+from apps.accounts.admin import PlatformAdmin, PlatformInline
 from apps.clusters.models import Cluster, Environment, EnvironmentTeam
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(PlatformAdmin):
+    """How to reach each cluster: superusers only (kubeconfig paths, Prometheus URLs)."""
+
     list_display = ["name", "connection", "kubeconfig_context", "is_active", "created_at"]
     list_filter = ["connection", "is_active"]
     search_fields = ["name", "description"]
@@ -13,7 +16,7 @@ class ClusterAdmin(admin.ModelAdmin):
     formfield_overrides = {models.URLField: {"assume_scheme": "http"}}
 
 
-class EnvironmentTeamInline(admin.TabularInline):
+class EnvironmentTeamInline(PlatformInline, admin.TabularInline):
     """The teams that may deploy here, each with the namespace its objects go in."""
 
     model = EnvironmentTeam
@@ -24,7 +27,10 @@ class EnvironmentTeamInline(admin.TabularInline):
 
 
 @admin.register(Environment)
-class EnvironmentAdmin(admin.ModelAdmin):
+class EnvironmentAdmin(PlatformAdmin):
+    """Superusers change environments; other staff see the ones their teams deploy into."""
+
+    team_path = "teams"
     list_display = ["name", "cluster", "namespace", "tier"]
     list_filter = ["tier", "cluster"]
     search_fields = ["name", "namespace"]
