@@ -2,11 +2,13 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from apps.accounts.models import TEAM_NAME_MAX, Team
 from apps.clusters.choices import Connection, Tier
+from apps.core.lib.paths import is_within
 from apps.core.lib.promql import validate_overrides
 from apps.core.models import TimeStampedModel
 from apps.core.validators import DNS_LABEL_MAX, validate_dns_label
@@ -31,8 +33,8 @@ class Cluster(TimeStampedModel):
     kubeconfig_path = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Path of a kubeconfig file readable by Gantry's workers, "
-        "e.g. /etc/gantry/clusters/gpu-east.yaml.",
+        help_text="Path of a kubeconfig file readable by Gantry's workers, inside one of "
+        "GANTRY_KUBECONFIG_DIRS, e.g. /var/run/secrets/gantry/kubeconfigs/gpu-east.yaml.",
     )
     kubeconfig_context = models.CharField(
         max_length=253, blank=True, help_text="Context in that file; empty for its current one."
@@ -67,11 +69,23 @@ class Cluster(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
+        allowed = settings.GANTRY_KUBECONFIG_DIRS
+        example = f"{allowed[0].rstrip('/')}/gpu-east.yaml" if allowed else "gpu-east.yaml"
         if self.connection == Connection.KUBECONFIG and not self.kubeconfig_path:
             raise ValidationError(
                 {
                     "kubeconfig_path": "A kubeconfig connection needs the file's path, "
-                    "e.g. /etc/gantry/clusters/gpu-east.yaml."
+                    f"e.g. {example}."
+                }
+            )
+        if self.connection == Connection.KUBECONFIG and not is_within(
+            self.kubeconfig_path, allowed
+        ):
+            raise ValidationError(
+                {
+                    "kubeconfig_path": "Gantry reads kubeconfigs only from "
+                    f"{', '.join(allowed) or 'no directory'} (GANTRY_KUBECONFIG_DIRS); put the "
+                    f"file there and give its absolute path, e.g. {example}."
                 }
             )
         if self.connection == Connection.IN_CLUSTER and (
