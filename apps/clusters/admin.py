@@ -1,6 +1,9 @@
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
+from django.http import HttpRequest
 
+from apps.accounts.access import scope
 from apps.accounts.admin import PlatformAdmin, PlatformInline
 from apps.clusters.models import Cluster, Environment, EnvironmentTeam
 
@@ -24,6 +27,10 @@ class EnvironmentTeamInline(PlatformInline, admin.TabularInline):
     fields = ["team", "namespace"]
     readonly_fields = ["namespace"]
     autocomplete_fields = ["team"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Staff who may look see their own teams' grants, not who else deploys here.
+        return scope(super().get_queryset(request), request.user, via="team")
 
 
 @admin.register(Environment)

@@ -259,10 +259,17 @@ def test_staff_see_their_own_teams_environment_but_not_others(client, world_for)
     world = world_for(Role.ADMIN)
     client.force_login(world.staff)
 
+    own = world.environments["own"]
+    own.teams.add(world.other_team)  # a neighbour whose name is not theirs to see
+
     listing = client.get(reverse("admin:clusters_environment_changelist")).content.decode()
+    page = client.get(reverse("admin:clusters_environment_change", args=[own.pk]))
 
     assert "own-env" in listing
     assert "other-env" not in listing
+    assert page.context["has_change_permission"] is False
+    assert f"{own.namespace}-vision" not in page.content.decode()
+    assert f"{own.namespace}-nlp" in page.content.decode()
     assert client.get(reverse("admin:clusters_cluster_changelist")).status_code == 403
 
 
