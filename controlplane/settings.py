@@ -258,6 +258,17 @@ GANTRY_PROMQL = {**DEFAULT_PROMQL, **load_overrides(env_str("GANTRY_PROMQL_FILE"
 
 # Empty means the embedded local cluster that `make run` starts (.gantry/cluster/kubeconfig).
 GANTRY_KUBECONFIG = env_str("GANTRY_KUBECONFIG", "")
+# A Cluster's kubeconfig file must be inside one of these directories (symlinks resolved),
+# so a Cluster record can never make the workers read any other file on the host. The
+# second is where the Helm chart mounts the kubeconfig Secrets.
+GANTRY_KUBECONFIG_DIRS = env_list(
+    "GANTRY_KUBECONFIG_DIRS", [str(STATE_DIR.absolute()), "/var/run/secrets/gantry/kubeconfigs"]
+)
+if relative := [d for d in GANTRY_KUBECONFIG_DIRS if not d.startswith("/")]:
+    raise ImproperlyConfigured(
+        f"GANTRY_KUBECONFIG_DIRS must list absolute directories; {relative[0]!r} is not, "
+        "e.g. /var/run/secrets/gantry/kubeconfigs."
+    )
 GANTRY_RESYNC_INTERVAL_S = env_int("GANTRY_RESYNC_INTERVAL_S", 30, minimum=1)
 # Labels this Gantry's objects (gantry.dev/installation) so that two installations, or
 # two test runs, sharing a cluster never take each other's objects for orphans.

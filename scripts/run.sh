@@ -40,6 +40,12 @@ if [ -z "$demo_kubeconfig" ]; then
 else
   say "using the cluster of GANTRY_KUBECONFIG=$demo_kubeconfig"
 fi
+[ -f "$demo_kubeconfig" ] || die "the demo cluster's kubeconfig $demo_kubeconfig is not a file."
+# Gantry reads kubeconfigs only from GANTRY_KUBECONFIG_DIRS: allow the demo cluster's too.
+kubeconfig_dir=$(cd "$(dirname "$demo_kubeconfig")" && pwd -P)
+demo_kubeconfig="$kubeconfig_dir/$(basename "$demo_kubeconfig")"
+state_dir=$(cd "$GANTRY_STATE" && pwd -P)
+export GANTRY_KUBECONFIG_DIRS="${GANTRY_KUBECONFIG_DIRS:-$state_dir,/var/run/secrets/gantry/kubeconfigs},$kubeconfig_dir"
 
 say "database"
 .venv/bin/python manage.py migrate --noinput -v0

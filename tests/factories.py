@@ -43,7 +43,7 @@ class ClusterFactory(factory.django.DjangoModelFactory):
 
     name = "local"
     connection = Connection.KUBECONFIG
-    kubeconfig_path = "/etc/gantry/clusters/local.yaml"
+    kubeconfig_path = "/var/run/secrets/gantry/kubeconfigs/local.yaml"
 
 
 class EnvironmentFactory(factory.django.DjangoModelFactory):

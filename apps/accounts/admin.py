@@ -3,6 +3,9 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import GroupAdmin, UserAdmin
+from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count, QuerySet
@@ -11,7 +14,8 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 
 from apps.accounts import services
-from apps.accounts.access import teams_for
+from apps.accounts.access import role_in, teams_for
+from apps.accounts.choices import ROLE_RANK, Role
 from apps.accounts.forms import NewTokenForm
 from apps.accounts.models import ApiToken, Membership, Team
 
@@ -35,6 +39,55 @@ class TeamScopedAdmin(admin.ModelAdmin):
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
+def is_platform_admin(user: Any) -> bool:
+    """Superusers run the platform; every other staff member is a member of teams."""
+    return bool(user.is_active and user.is_superuser)
+
+
+class PlatformAdmin(admin.ModelAdmin):
+    """Platform objects (clusters, environments, quotas, teams, users): only superusers add,
+    change or delete them, whatever Django permissions a staff member holds. Other staff at
+    most view the records of their own teams, found through `team_path` (none when None).
+    """
+
+    team_path: str | None = None
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        records = super().get_queryset(request)
+        if is_platform_admin(request.user):
+            return records
+        if self.team_path is None:
+            return records.none()
+        return records.visible_to(request.user)
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        if is_platform_admin(request.user):
+            return True
+        return self.team_path is not None and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+
+class PlatformInline:
+    """An inline on a platform object's page: written only by superusers, like the page."""
+
+    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return is_platform_admin(request.user)
+
+
 class _DryRun(Exception):
     """Raised to roll back a service call made only to validate."""
 
@@ -50,6 +103,42 @@ class ServiceAdmin(TeamScopedAdmin):
     """
 
     service_fields: tuple[str, ...] = ()
+    # The role the services ask for; the pages open only to those who hold it (the
+    # services check again), and offer only the teams where they hold it.
+    required_role: str = Role.DEPLOYER
+
+    def has_add_permission(self, request: HttpRequest, *args: Any) -> bool:
+        return super().has_add_permission(request, *args) and (
+            teams_for(request.user, self.required_role).exists()
+        )
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return super().has_change_permission(request, obj) and self._holds_role(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        # Only pages that delete through a service (`deletes_through_service`) let staff
+        # delete; elsewhere a delete would skip the services' rules and audit trail.
+        if not super().has_delete_permission(request, obj):
+            return False
+        if is_platform_admin(request.user):
+            return True
+        return self.deletes_through_service and self._holds_role(request, obj)
+
+    deletes_through_service = False
+
+    def _holds_role(self, request: HttpRequest, obj: Any) -> bool:
+        if obj is None:
+            return teams_for(request.user, self.required_role).exists()
+        team = obj
+        for step in self.team_path.split("__"):
+            team = getattr(team, step)
+        held = role_in(request.user, team)
+        return held is not None and ROLE_RANK[Role(held)] >= ROLE_RANK[Role(self.required_role)]
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.related_model is Team:
+            kwargs["queryset"] = teams_for(request.user, self.required_role)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def create(self, request: HttpRequest, obj: Any, values: dict[str, Any]) -> Any:
         raise NotImplementedError
@@ -134,14 +223,16 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(Team)
-class TeamAdmin(admin.ModelAdmin):
+class TeamAdmin(PlatformAdmin):
+    """Teams are platform objects; their admins manage members on the Memberships page."""
+
     list_display = ["name", "display_name", "member_count", "created_at"]
     search_fields = ["name", "display_name", "description"]
     inlines = [MembershipInline]
+    team_path = "id"
 
     def get_queryset(self, request):
-        teams = super().get_queryset(request).filter(pk__in=teams_for(request.user).values("pk"))
-        return teams.annotate(_member_count=Count("memberships"))
+        return super().get_queryset(request).annotate(_member_count=Count("memberships"))
 
     @admin.display(description="Members", ordering="_member_count")
     def member_count(self, team: Team) -> int:
@@ -157,6 +248,23 @@ class MembershipAdmin(ServiceAdmin):
     search_fields = ["user__username", "user__email", "team__name"]
     autocomplete_fields = ["user", "team"]
     service_fields = ("role",)
+    required_role = Role.ADMIN
+    deletes_through_service = True
+
+    def formfield_for_foreignkey(self, db_field: Any, request: HttpRequest, **kwargs: Any):
+        if db_field.name == "user" and not is_platform_admin(request.user):
+            # Team admins name the newcomer, as in the API; the list of users is not theirs.
+            return forms.ModelChoiceField(
+                queryset=get_user_model().objects.filter(is_active=True),
+                to_field_name="username",
+                widget=forms.TextInput,
+                label="Username",
+                error_messages={
+                    "invalid_choice": "There is no active user with that username; check "
+                    "the spelling, e.g. 'alice'."
+                },
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def create(self, request: HttpRequest, obj: Membership, values: dict[str, Any]):
         return services.add_member(
@@ -177,7 +285,8 @@ class MembershipAdmin(ServiceAdmin):
 
     def delete_view(self, request: HttpRequest, object_id: str, extra_context=None):
         membership = self.get_object(request, object_id)
-        if request.method == "POST" and membership is not None:
+        allowed = membership is not None and self.has_delete_permission(request, membership)
+        if request.method == "POST" and allowed:
             refusal = refusal_of(
                 lambda: services.remove_member(actor=request.user, membership=membership)
             )
@@ -272,3 +381,20 @@ class ApiTokenAdmin(admin.ModelAdmin):
             revoked += 1
         self.message_user(request, f"Revoked {revoked} token(s).", messages.SUCCESS)
         return None
+
+
+# Django's own user and group pages: who is staff, superuser, or holds which
+# permission is the platform's business, so a staff member never grants themselves more.
+User = get_user_model()
+admin.site.unregister(User)
+admin.site.unregister(Group)
+
+
+@admin.register(User)
+class PlatformUserAdmin(PlatformAdmin, UserAdmin):
+    pass
+
+
+@admin.register(Group)
+class PlatformGroupAdmin(PlatformAdmin, GroupAdmin):
+    pass

@@ -3,6 +3,7 @@
 from typing import Any, Self
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 
 from apps.accounts.choices import Role, roles_at_least
@@ -85,6 +86,21 @@ class Team(TimeStampedModel):
 
     def __str__(self) -> str:
         return self.display_name or self.name
+
+    def clean(self) -> None:
+        if self.pk is None:
+            return
+        stored = Team.objects.filter(pk=self.pk).values_list("name", flat=True).first()
+        # Its namespaces (`<prefix>-<team>`) are named after it, and checked to be
+        # unique when the team was granted each environment.
+        if stored not in (None, self.name) and self.environments.exists():
+            raise ValidationError(
+                {
+                    "name": f"Team '{stored}' may deploy into environments whose namespaces are "
+                    "named after it, so its name cannot change. Change its display name "
+                    "instead, or remove it from its environments first."
+                }
+            )
 
 
 class Membership(TimeStampedModel):

@@ -2,14 +2,18 @@ from typing import Any
 
 from django.contrib import admin
 from django.db import models
+from django.db.models import QuerySet
 from django.http import HttpRequest
 
-from apps.clusters.models import Cluster, Environment
+from apps.accounts.admin import PlatformAdmin, PlatformInline
+from apps.clusters.models import Cluster, Environment, EnvironmentTeam
 from apps.core.lib.urls import redact_userinfo
 
 
 @admin.register(Cluster)
-class ClusterAdmin(admin.ModelAdmin):
+class ClusterAdmin(PlatformAdmin):
+    """How to reach each cluster: superusers only (kubeconfig paths, Prometheus URLs)."""
+
     list_display = ["name", "connection", "kubeconfig_context", "is_active", "created_at"]
     list_filter = ["connection", "is_active"]
     search_fields = ["name", "description"]
@@ -31,9 +35,26 @@ class ClusterAdmin(admin.ModelAdmin):
         return redact_userinfo(cluster.prometheus_url) or "(the global PROMETHEUS_URL)"
 
 
+class EnvironmentTeamInline(PlatformInline, admin.TabularInline):
+    """The teams that may deploy here, each with the namespace its objects go in."""
+
+    model = EnvironmentTeam
+    extra = 1
+    fields = ["team", "namespace"]
+    readonly_fields = ["namespace"]
+    autocomplete_fields = ["team"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet:
+        # Staff who may look see their own teams' grants, not who else deploys here.
+        return super().get_queryset(request).visible_to(request.user)
+
+
 @admin.register(Environment)
-class EnvironmentAdmin(admin.ModelAdmin):
+class EnvironmentAdmin(PlatformAdmin):
+    """Superusers change environments; other staff see the ones their teams deploy into."""
+
+    team_path = "teams"
     list_display = ["name", "cluster", "namespace", "tier"]
     list_filter = ["tier", "cluster"]
     search_fields = ["name", "namespace"]
-    filter_horizontal = ["teams"]
+    inlines = [EnvironmentTeamInline]

@@ -7,24 +7,32 @@ failures, 409, 429, 5xx) or not (400, 403, 422), with the API's own message.
 
 One client per cluster and process, built from the cluster's kubeconfig and
 context (or the in-cluster service account) on first use and reused; a
-kubeconfig file that changes on disk gets a new client.
+kubeconfig file that changes on disk gets a new client. Kubeconfigs are read
+only from the directories in settings.GANTRY_KUBECONFIG_DIRS.
 """
 
 from __future__ import annotations
 
 import json
+import logging
 import os
+import stat
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote
 
 import urllib3
+from django.conf import settings
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 from kubernetes.config.config_exception import ConfigException
 
 from apps.core.constants import MANAGER
+from apps.core.lib.paths import is_within
+
+log = logging.getLogger(__name__)
 
 # The field manager of apply() unless a caller names another.
 FIELD_MANAGER = MANAGER
@@ -353,30 +361,74 @@ def _new_api_client(ref: ClusterRef) -> k8s.ApiClient:
     return k8s.ApiClient(configuration)
 
 
-def connect(ref: ClusterRef) -> Cluster:
-    """The client for `ref`, built on first use and reused while its kubeconfig is unchanged."""
-    try:
-        version = 0.0 if ref.in_cluster else os.stat(ref.kubeconfig_path).st_mtime
-    except OSError as exc:
-        raise ClusterUnreachable(
-            cluster=ref.name,
-            message=f"Cannot read the kubeconfig of cluster '{ref.name}' "
-            f"({ref.kubeconfig_path}): {exc.strerror}.",
-            transient=True,
-        ) from None
+def connect(ref: ClusterRef, *, kubeconfig_dirs: Sequence[str] | None = None) -> Cluster:
+    """The client for `ref`, built on first use and reused while its kubeconfig is unchanged.
+
+    A kubeconfig outside `kubeconfig_dirs` (default: settings.GANTRY_KUBECONFIG_DIRS) is not
+    read at all. Whatever is wrong with the file, the caller gets ClusterUnreachable for
+    this one cluster, with a message that says nothing of what the file holds.
+    """
+    if ref.in_cluster:
+        version = 0.0
+    else:
+        allowed = settings.GANTRY_KUBECONFIG_DIRS if kubeconfig_dirs is None else kubeconfig_dirs
+        version = _kubeconfig_version(ref, allowed)
     key = (ref, version)
     with _clients_lock:
         cluster = _clients.get(key)
         if cluster is None:
-            try:
-                api = _new_api_client(ref)
-            except (ConfigException, OSError, ValueError) as exc:
-                raise ClusterUnreachable(
-                    cluster=ref.name,
-                    message=f"Cannot load the credentials of cluster '{ref.name}': {exc}.",
-                    transient=True,
-                ) from None
+            api = _load(ref)
             for old_key in [k for k in _clients if k[0] == ref]:
                 _clients.pop(old_key).close()
             cluster = _clients[key] = Cluster(ref, api)
     return cluster
+
+
+def _kubeconfig_version(ref: ClusterRef, allowed_dirs: Sequence[str]) -> float:
+    """The kubeconfig's mtime, once it is known to be a regular file Gantry may read."""
+    if not is_within(ref.kubeconfig_path, allowed_dirs):
+        raise ClusterUnreachable(
+            cluster=ref.name,
+            message=f"The kubeconfig of cluster '{ref.name}' is outside the directories Gantry "
+            "reads kubeconfigs from (GANTRY_KUBECONFIG_DIRS); a platform admin must move it "
+            "into one of them.",
+        )
+    try:
+        status = os.stat(ref.kubeconfig_path)
+    except OSError:
+        # Perhaps a Secret not mounted yet: worth trying again.
+        raise _unreadable(ref, transient=True) from None
+    if not stat.S_ISREG(status.st_mode):
+        raise _unreadable(ref)
+    return status.st_mtime
+
+
+def _load(ref: ClusterRef) -> k8s.ApiClient:
+    try:
+        return _new_api_client(ref)
+    except (ConfigException, OSError, ValueError) as exc:
+        if ref.in_cluster:
+            raise ClusterUnreachable(
+                cluster=ref.name,
+                message=f"Cannot load the credentials of cluster '{ref.name}': {exc}.",
+                transient=True,
+            ) from None
+        log.warning("cluster %s: kubeconfig did not load (%s)", ref.name, type(exc).__name__)
+        raise _unreadable(ref) from None
+    except Exception as exc:
+        # A file that is YAML but not a kubeconfig (a list, a string, /etc/passwd) fails
+        # deep in the loader with TypeError, AttributeError, KeyError and the like. It is
+        # this cluster's trouble, never a crash of the sweep over all clusters; the
+        # loader's words may quote the file, so only the error's type is logged.
+        log.warning("cluster %s: kubeconfig did not load (%s)", ref.name, type(exc).__name__)
+        raise _unreadable(ref) from None
+
+
+def _unreadable(ref: ClusterRef, *, transient: bool = False) -> ClusterUnreachable:
+    context = f" with context '{ref.context}'" if ref.context else ""
+    return ClusterUnreachable(
+        cluster=ref.name,
+        message=f"The kubeconfig of cluster '{ref.name}' is not a readable kubeconfig{context}; "
+        "a platform admin must check the file set on the cluster.",
+        transient=transient,
+    )

@@ -1,10 +1,14 @@
 """Where deployments run: clusters and the environments carved out of them."""
 
-from django.core.exceptions import ValidationError
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from apps.accounts.models import TEAM_NAME_MAX, Team, TeamScopedQuerySet
 from apps.clusters.choices import Connection, Tier
+from apps.core.lib.paths import is_within
 from apps.core.lib.promql import validate_overrides
 from apps.core.models import TimeStampedModel
 from apps.core.validators import DNS_LABEL_MAX, validate_dns_label, validate_http_url
@@ -29,8 +33,8 @@ class Cluster(TimeStampedModel):
     kubeconfig_path = models.CharField(
         max_length=500,
         blank=True,
-        help_text="Path of a kubeconfig file readable by Gantry's workers, "
-        "e.g. /etc/gantry/clusters/gpu-east.yaml.",
+        help_text="Path of a kubeconfig file readable by Gantry's workers, inside one of "
+        "GANTRY_KUBECONFIG_DIRS, e.g. /var/run/secrets/gantry/kubeconfigs/gpu-east.yaml.",
     )
     kubeconfig_context = models.CharField(
         max_length=253, blank=True, help_text="Context in that file; empty for its current one."
@@ -70,11 +74,23 @@ class Cluster(TimeStampedModel):
         return self.name
 
     def clean(self) -> None:
+        allowed = settings.GANTRY_KUBECONFIG_DIRS
+        example = f"{allowed[0].rstrip('/')}/gpu-east.yaml" if allowed else "gpu-east.yaml"
         if self.connection == Connection.KUBECONFIG and not self.kubeconfig_path:
             raise ValidationError(
                 {
                     "kubeconfig_path": "A kubeconfig connection needs the file's path, "
-                    "e.g. /etc/gantry/clusters/gpu-east.yaml."
+                    f"e.g. {example}."
+                }
+            )
+        if self.connection == Connection.KUBECONFIG and not is_within(
+            self.kubeconfig_path, allowed
+        ):
+            raise ValidationError(
+                {
+                    "kubeconfig_path": "Gantry reads kubeconfigs only from "
+                    f"{', '.join(allowed) or 'no directory'} (GANTRY_KUBECONFIG_DIRS); put the "
+                    f"file there and give its absolute path, e.g. {example}."
                 }
             )
         if self.connection == Connection.IN_CLUSTER and (
@@ -105,7 +121,11 @@ class Environment(TimeStampedModel):
     )
     tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.DEVELOPMENT)
     teams = models.ManyToManyField(
-        Team, blank=True, related_name="environments", help_text="Teams that may deploy here."
+        Team,
+        through="EnvironmentTeam",
+        blank=True,
+        related_name="environments",
+        help_text="Teams that may deploy here.",
     )
 
     objects = EnvironmentQuerySet.as_manager()
@@ -128,5 +148,118 @@ class Environment(TimeStampedModel):
         return f"{self.name} ({self.cluster.name})"
 
     def namespace_for(self, team_name: str) -> str:
-        """The Kubernetes namespace that holds `team_name`'s objects here."""
+        """The Kubernetes namespace that holds `team_name`'s objects here.
+
+        The name alone is ambiguous (`dev` + `a-b` and `dev-a` + `b` are both
+        `dev-a-b`); each team's namespace is also stored on its EnvironmentTeam,
+        unique per cluster, which is what keeps two teams out of one namespace.
+        """
         return f"{self.namespace}-{team_name}"
+
+    def clean(self) -> None:
+        if self.pk is None or self.cluster_id is None or not self.namespace:
+            return  # a new environment has no teams yet; each grant is checked on its own
+        for link in self.team_links.select_related("team"):
+            taken = namespace_holder(
+                self.cluster_id, self.namespace_for(link.team.name), but_not=self.pk
+            )
+            if taken is not None:
+                raise ValidationError(
+                    {"namespace": collision_message(taken, link.team.name, self.namespace)}
+                )
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        super().save(*args, **kwargs)
+        # A new prefix or cluster moves the teams' stored namespaces with it; the
+        # unique constraint refuses the move if it would land on another team's.
+        links = list(self.team_links.select_related("team"))
+        for link in links:
+            link.environment = self
+            link.derive()
+        EnvironmentTeam.objects.bulk_update(links, ["cluster", "namespace"])
+
+
+class EnvironmentTeamQuerySet(TeamScopedQuerySet):
+    team_path = "team"
+
+    def bulk_create(self, objs: Any, *args: Any, **kwargs: Any) -> list:
+        # `environment.teams.add(team)` (the admin's, seed_demo's and the tests' way of
+        # granting access) inserts through bulk_create, not save().
+        objs = list(objs)
+        for link in objs:
+            link.derive()
+        return super().bulk_create(objs, *args, **kwargs)
+
+
+class EnvironmentTeam(models.Model):
+    """A team's access to an environment, and the namespace its objects live in there.
+
+    `cluster` and `namespace` are derived from the environment and the team's name
+    and stored so that the database refuses two teams sharing a namespace.
+    """
+
+    environment = models.ForeignKey(
+        Environment, on_delete=models.CASCADE, related_name="team_links"
+    )
+    team = models.ForeignKey(Team, on_delete=models.CASCADE, related_name="environment_links")
+    cluster = models.ForeignKey(Cluster, on_delete=models.CASCADE, related_name="+", editable=False)
+    namespace = models.CharField(max_length=DNS_LABEL_MAX, editable=False)
+
+    objects = EnvironmentTeamQuerySet.as_manager()
+
+    class Meta:
+        db_table = "clusters_environment_teams"
+        verbose_name = "team access"
+        verbose_name_plural = "teams that may deploy here"
+        # The same (environment, team) uniqueness the table had as Django's own M2M table.
+        unique_together = [("environment", "team")]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cluster", "namespace"], name="clusters_environment_teams_unique_namespace"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.team} in {self.environment.name}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.derive()
+        super().save(*args, **kwargs)
+
+    def derive(self) -> None:
+        """Set the stored cluster and namespace from the environment and team."""
+        self.cluster_id = self.environment.cluster_id
+        self.namespace = self.environment.namespace_for(self.team.name)
+
+    def clean(self) -> None:
+        try:
+            environment, team = self.environment, self.team
+        except ObjectDoesNotExist:
+            return  # the form reports the missing field
+        if environment.cluster_id is None or not environment.namespace:
+            return
+        self.derive()
+        taken = namespace_holder(self.cluster_id, self.namespace, but_not=environment.pk)
+        if taken is not None:
+            raise ValidationError(
+                {"team": collision_message(taken, team.name, environment.namespace)}
+            )
+
+
+def namespace_holder(
+    cluster_id: int, namespace: str, *, but_not: int | None
+) -> EnvironmentTeam | None:
+    """The grant of another environment that already owns `namespace` on the cluster."""
+    taken = EnvironmentTeam.objects.filter(cluster_id=cluster_id, namespace=namespace)
+    if but_not is not None:
+        taken = taken.exclude(environment_id=but_not)
+    return taken.select_related("environment", "team", "cluster").first()
+
+
+def collision_message(taken: EnvironmentTeam, team_name: str, prefix: str) -> str:
+    return (
+        f"Team '{team_name}' with namespace prefix '{prefix}' would use namespace "
+        f"'{taken.namespace}' on cluster '{taken.cluster.name}', which already holds team "
+        f"'{taken.team.name}' of environment '{taken.environment.name}'. Choose another "
+        "namespace prefix (e.g. one without a hyphen) or another environment."
+    )

@@ -52,8 +52,17 @@ class Plan:
 
 
 def resync_all() -> list[Plan]:
-    """Sweep every active cluster; an unreachable one does not hold up the others."""
-    return [resync_cluster(cluster) for cluster in Cluster.objects.filter(is_active=True)]
+    """Sweep every active cluster; an unreachable or failing one does not hold up the others."""
+    plans = []
+    for cluster in Cluster.objects.filter(is_active=True):
+        try:
+            plans.append(resync_cluster(cluster))
+        except Exception:
+            # Whatever one cluster throws (a refused LIST, a bug) is that cluster's: log it
+            # and sweep the rest; the next resync tries it again.
+            log.exception("resync of cluster %s failed; the other clusters are swept", cluster)
+            plans.append(Plan(cluster=cluster.name))
+    return plans
 
 
 def resync_cluster(cluster_model: Cluster) -> Plan:

@@ -1,13 +1,13 @@
 from django.contrib import admin
 from django.utils.html import format_html, format_html_join
 
-from apps.accounts.admin import TeamAdmin, TeamScopedAdmin
+from apps.accounts.admin import PlatformAdmin, PlatformInline, TeamAdmin
 from apps.accounts.models import Team
 from apps.quotas.models import Quota, QuotaLimit
 from apps.quotas.services import team_usage
 
 
-class QuotaInline(admin.StackedInline):
+class QuotaInline(PlatformInline, admin.StackedInline):
     """Quota fields edited on the team's own page."""
 
     model = Quota
@@ -16,13 +16,16 @@ class QuotaInline(admin.StackedInline):
     verbose_name_plural = "Quota (GPU limits per model are on the quota's own page)"
 
 
-class QuotaLimitInline(admin.TabularInline):
+class QuotaLimitInline(PlatformInline, admin.TabularInline):
     model = QuotaLimit
     extra = 1
 
 
 @admin.register(Quota)
-class QuotaAdmin(TeamScopedAdmin):
+class QuotaAdmin(PlatformAdmin):
+    """Superusers set quotas; other staff see their own teams' quotas and usage."""
+
+    team_path = "team"
     list_display = [
         "team",
         "gpus_display",

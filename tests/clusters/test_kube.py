@@ -24,10 +24,10 @@ def closed_port() -> int:
 
 
 @pytest.fixture
-def unreachable(kube_cluster, tmp_path) -> kube.Cluster:
+def unreachable(kube_cluster, kubeconfig_dir) -> kube.Cluster:
     """A cluster whose kubeconfig points at a port nobody listens on."""
     text = Path(kube_cluster.kubeconfig).read_text()
-    path = tmp_path / "gone.kubeconfig"
+    path = kubeconfig_dir / "gone.kubeconfig"
     path.write_text(re.sub(r"https://127\.0\.0\.1:\d+", f"https://127.0.0.1:{closed_port()}", text))
     return kube.connect(kube.ClusterRef(name="gone", kubeconfig_path=str(path)))
 
@@ -120,10 +120,10 @@ def test_an_unreachable_cluster_is_a_transient_error_naming_it(unreachable):
     assert "connection refused" in caught.value.message
 
 
-def test_a_missing_kubeconfig_is_unreachable_not_a_crash(tmp_path):
-    ref = kube.ClusterRef(name="nowhere", kubeconfig_path=str(tmp_path / "missing"))
+def test_a_missing_kubeconfig_is_unreachable_not_a_crash(kubeconfig_dir):
+    ref = kube.ClusterRef(name="nowhere", kubeconfig_path=str(kubeconfig_dir / "missing"))
 
-    with pytest.raises(kube.ClusterUnreachable, match="Cannot read the kubeconfig"):
+    with pytest.raises(kube.ClusterUnreachable, match="not a readable kubeconfig"):
         kube.connect(ref)
 
 
@@ -133,8 +133,8 @@ def test_the_client_of_a_cluster_is_reused(kube_cluster):
     assert kube.connect(ref) is kube.connect(ref)
 
 
-def test_a_changed_kubeconfig_gets_a_new_client(kube_cluster, tmp_path):
-    path = tmp_path / "kubeconfig"
+def test_a_changed_kubeconfig_gets_a_new_client(kube_cluster, kubeconfig_dir):
+    path = kubeconfig_dir / "kubeconfig"
     path.write_text(Path(kube_cluster.kubeconfig).read_text())
     ref = kube.ClusterRef(name="local-copy", kubeconfig_path=str(path))
     first = kube.connect(ref)

@@ -90,13 +90,13 @@ def test_a_field_another_applier_owns_is_a_conflict_not_an_overwrite(
 
 
 @pytest.fixture
-def gone_environment(team, kube_cluster, tmp_path):
+def gone_environment(team, kube_cluster, kubeconfig_dir):
     """An environment on a cluster whose API server nobody answers for."""
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     text = Path(kube_cluster.kubeconfig).read_text()
-    path = tmp_path / "gone.kubeconfig"
+    path = kubeconfig_dir / "gone.kubeconfig"
     path.write_text(re.sub(r"https://127\.0\.0\.1:\d+", f"https://127.0.0.1:{port}", text))
     gone = factories.ClusterFactory(name="gone", kubeconfig_path=str(path))
     environment = factories.EnvironmentFactory(
@@ -121,6 +121,72 @@ def test_an_unreachable_cluster_marks_its_deployments_and_the_others_carry_on(
     assert (synced["status"], synced["reason"]) == ("False", "ClusterUnreachable")
     assert "Cannot reach cluster 'gone'" in synced["message"], synced["message"]
     assert condition(there, ConditionType.AVAILABLE)["status"] == "Unknown"
+
+
+def a_bad_kubeconfig(directory: Path, kind: str) -> str:
+    if kind == "outside the kubeconfig directories":
+        return "/etc/passwd"
+    path = directory / "broken.kubeconfig"
+    if kind == "a directory":
+        path.mkdir()
+    elif kind == "a password file":
+        path.write_text("root:x:0:0:root:/root:/bin/bash\n")
+    else:
+        path.write_text("{{{ : not ]] yaml\n\t- [")
+    return str(path)
+
+
+@pytest.mark.parametrize(
+    "kind",
+    ["a directory", "a password file", "YAML garbage", "outside the kubeconfig directories"],
+)
+def test_a_cluster_with_a_bad_kubeconfig_is_marked_and_the_others_are_swept(
+    make_deployment, cluster_record, team, kubeconfig_dir, kind
+):
+    path = a_bad_kubeconfig(kubeconfig_dir, kind)
+    # Named to come first in the sweep, so that a crash would leave "local" unswept.
+    broken = factories.ClusterFactory(name="a-broken", kubeconfig_path=path)
+    far = factories.EnvironmentFactory(
+        name="far", namespace=f"b{uuid.uuid4().hex[:8]}", cluster=broken
+    )
+    far.teams.add(team)
+    here = make_deployment("here")
+    there = make_deployment("there", environment=far)
+
+    plans = {plan.cluster: plan for plan in resync.resync_all()}
+
+    assert plans["a-broken"].unreachable
+    assert plans["local"].reconcile == {here.pk}
+    there.refresh_from_db()
+    synced = condition(there, ConditionType.SYNCED)
+    assert (synced["status"], synced["reason"]) == ("False", "ClusterUnreachable")
+    assert synced["message"].startswith("The kubeconfig of cluster 'a-broken' is "), synced
+    assert "root" not in synced["message"]
+    assert path not in synced["message"]
+
+
+def test_a_cluster_that_refuses_gantrys_credentials_does_not_stop_the_sweep(
+    make_deployment, cluster_record, team, kube_cluster, kubeconfig_dir
+):
+    # The local cluster's own kubeconfig, with a bearer token it never issued.
+    text = Path(kube_cluster.kubeconfig).read_text()
+    text = re.sub(r"(?m)^(\s+)client-key-data: .*$\n", "", text)
+    text = re.sub(r"(?m)^(\s+)client-certificate-data: .*$", r"\1token: not-a-token-it-knows", text)
+    assert "token: not-a-token-it-knows" in text, "the local kubeconfig changed its shape"
+    path = kubeconfig_dir / "refused.kubeconfig"
+    path.write_text(text)
+    refusing = factories.ClusterFactory(name="a-refusing", kubeconfig_path=str(path))
+    far = factories.EnvironmentFactory(
+        name="far", namespace=f"r{uuid.uuid4().hex[:8]}", cluster=refusing
+    )
+    far.teams.add(team)
+    here = make_deployment("here")
+    make_deployment("there", environment=far)
+
+    plans = {plan.cluster: plan for plan in resync.resync_all()}
+
+    assert plans["local"].reconcile == {here.pk}
+    assert plans["a-refusing"].reconcile == set()
 
 
 def test_a_reconcile_on_an_unreachable_cluster_keeps_the_record_and_asks_for_a_retry(

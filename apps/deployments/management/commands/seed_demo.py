@@ -6,13 +6,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from apps.accounts.choices import Role
 from apps.accounts.models import Membership, Team
 from apps.clusters.choices import Connection, Tier
 from apps.clusters.models import Cluster, Environment
+from apps.core.lib.paths import is_within
 from apps.deployments import services as deployment_services
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
@@ -43,6 +44,12 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, kubeconfig: str, password_file: str, **options: Any) -> None:
+        if not is_within(kubeconfig, settings.GANTRY_KUBECONFIG_DIRS):
+            raise CommandError(
+                f"--kubeconfig {kubeconfig} is outside GANTRY_KUBECONFIG_DIRS "
+                f"({', '.join(settings.GANTRY_KUBECONFIG_DIRS)}); give an absolute path inside "
+                "one of them, or add its directory to that setting."
+            )
         password = _demo_password(Path(password_file))
         with transaction.atomic():
             admin = _user("admin", password, superuser=True)
