@@ -149,7 +149,7 @@ def _summary(general: list[str], fields: Mapping[str, list[str]]) -> str:
 class ScopedPrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
     """A reference by id that accepts only the objects the requesting user may use.
 
-    `scoped(user)` builds the allowed queryset (from apps.accounts.access.scope).
+    `scoped(user)` builds the allowed queryset (a model's `visible_to(user)`).
     An id outside it gets the same answer as an id that does not exist, so a
     request can never confirm that another team's object is there.
     """
