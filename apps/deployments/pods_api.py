@@ -17,7 +17,7 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
-from rest_framework import exceptions, renderers, serializers, status, viewsets
+from rest_framework import exceptions, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -32,17 +32,12 @@ DURATION = re.compile(r"(\d+)([smh]?)")
 SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
 
 
-class PlainTextRenderer(renderers.BaseRenderer):
-    """Lets a client that accepts only text/plain be answered; errors stay JSON text."""
+class ErrorSerializer(serializers.Serializer):
+    """The API's error shape (see apps.core.api)."""
 
-    media_type = "text/plain"
-    format = "txt"
-    charset = "utf-8"
-
-    def render(self, data: Any, accepted_media_type=None, renderer_context=None) -> bytes:
-        if isinstance(data, str):
-            return data.encode()
-        return json.dumps(data).encode()
+    error = serializers.CharField()
+    detail = serializers.CharField()
+    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class TerminationSerializer(serializers.Serializer):
@@ -116,8 +111,6 @@ class LogQuerySerializer(serializers.Serializer):
 
 
 def _error(status_code: int, code: str, detail: str, fields=None) -> HttpResponse:
-    # Built here rather than raised, so a client that accepts only text/plain still
-    # gets the error shape (as JSON) instead of a 406.
     return HttpResponse(
         json.dumps(error_body(code, detail, fields)),
         status=status_code,
@@ -140,8 +133,10 @@ def _refusal(exc: podlogs.PodsError) -> HttpResponse:
 DEPLOYMENT_ID = OpenApiParameter("deployment_pk", OpenApiTypes.INT, OpenApiParameter.PATH)
 POD = OpenApiParameter("pod", OpenApiTypes.STR, OpenApiParameter.PATH, description="Pod name.")
 CLUSTER_ERRORS = {
-    503: OpenApiResponse(description="The deployment's cluster cannot be reached."),
-    502: OpenApiResponse(description="The cluster refused the request; `detail` says why."),
+    503: OpenApiResponse(
+        ErrorSerializer, description="The deployment's cluster cannot be reached."
+    ),
+    502: OpenApiResponse(ErrorSerializer, description="The cluster refused; `detail` says why."),
 }
 
 
@@ -151,7 +146,11 @@ class PodViewSet(viewsets.ViewSet):
     lookup_field = "pod"
     # Any segment reaches the view, so a malformed name is a 404 in the error shape.
     lookup_value_regex = r"[^/]+"
-    renderer_classes = [renderers.JSONRenderer, PlainTextRenderer]
+
+    def perform_content_negotiation(self, request: Request, force: bool = False) -> Any:
+        # A log is text/plain whatever the client accepts, and errors are JSON: a
+        # client that accepts only text/plain gets either, never a 406.
+        return super().perform_content_negotiation(request, force=True)
 
     def initial(self, request: Request, *args, **kwargs) -> None:
         super().initial(request, *args, **kwargs)
@@ -183,8 +182,9 @@ class PodViewSet(viewsets.ViewSet):
                 OpenApiTypes.STR, description="The log, as the container wrote it."
             ),
             409: OpenApiResponse(
+                ErrorSerializer,
                 description="The container has not started, or (with previous) has not "
-                "restarted: `detail` says its state."
+                "restarted: `detail` says its state.",
             ),
             **CLUSTER_ERRORS,
         },
@@ -211,6 +211,7 @@ class PodViewSet(viewsets.ViewSet):
             )
         except podlogs.PodsError as exc:
             return _refusal(exc)
+        # Not through a renderer: the text goes out as the container wrote it.
         response = HttpResponse(text, content_type=TEXT, status=status.HTTP_200_OK)
         response["X-Content-Type-Options"] = "nosniff"
         return response
