@@ -30,6 +30,7 @@ from apps.deployments.pods import CONTAINER_NAME
 TEXT = "text/plain; charset=utf-8"
 DURATION = re.compile(r"(\d+)([smh]?)")
 SECONDS = {"": 1, "s": 1, "m": 60, "h": 3600}
+MAX_SINCE_S = 30 * 24 * 3600
 
 
 class ErrorSerializer(serializers.Serializer):
@@ -76,7 +77,7 @@ class PodListSerializer(serializers.Serializer):
 
 class LogQuerySerializer(serializers.Serializer):
     container = serializers.RegexField(
-        CONTAINER_NAME,
+        rf"\A{CONTAINER_NAME.pattern}\Z",  # the validator searches: anchor it
         required=False,
         default="",
         error_messages={"invalid": "Give a container name such as 'server'."},
@@ -103,11 +104,12 @@ class LogQuerySerializer(serializers.Serializer):
 
     def validate_since(self, value: str) -> int:
         match = DURATION.fullmatch(value.strip())
-        if not match or int(match.group(1)) == 0:
+        seconds = int(match.group(1)) * SECONDS[match.group(2)] if match else 0
+        if not 0 < seconds <= MAX_SINCE_S:
             raise serializers.ValidationError(
-                "Give a duration: a number of seconds, or e.g. 30s, 10m, 2h."
+                "Give a duration up to 30 days: a number of seconds, or e.g. 30s, 10m, 2h."
             )
-        return int(match.group(1)) * SECONDS[match.group(2)]
+        return seconds
 
 
 def _error(status_code: int, code: str, detail: str, fields=None) -> HttpResponse:
