@@ -14,6 +14,7 @@ from apps.deployments.api import (
     EventViewSet,
     RevisionViewSet,
 )
+from apps.deployments.pods_api import PodViewSet
 from apps.quotas.api import TeamWithQuotaViewSet
 from apps.registry.api import ModelVersionViewSet, ModelViewSet
 
@@ -33,6 +34,7 @@ router.register(
     DeploymentEventViewSet,
     basename="deployment-event",
 )
+router.register(r"deployments/(?P<deployment_pk>\d+)/pods", PodViewSet, basename="pod")
 router.register("events", EventViewSet, basename="event")
 
 urlpatterns = [

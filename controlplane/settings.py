@@ -285,6 +285,13 @@ GANTRY_PROGRESS_DEADLINE_S = env_int("GANTRY_PROGRESS_DEADLINE_S", 600, minimum=
 GANTRY_RECONCILE_MAX_RETRIES = env_int("GANTRY_RECONCILE_MAX_RETRIES", 8, minimum=0)
 GANTRY_RECONCILE_BACKOFF_CAP_S = env_int("GANTRY_RECONCILE_BACKOFF_CAP_S", 60, minimum=1)
 
+# Pod logs through the API are bounded: at most this many of the last lines, and bytes.
+GANTRY_LOG_MAX_BYTES = env_int("GANTRY_LOG_MAX_BYTES", 256 * 1024, minimum=1024)
+GANTRY_LOG_MAX_LINES = env_int("GANTRY_LOG_MAX_LINES", 1000, minimum=1)
+# A deployment's pods are read live from its cluster and kept this long in the shared
+# cache, so a page that polls them does not multiply the API server's load.
+GANTRY_PODS_CACHE_S = env_int("GANTRY_PODS_CACHE_S", 3, minimum=0)
+
 # Values of the nvidia.com/gpu.product node label that deployments may ask for.
 GANTRY_GPU_MODELS = env_list(
     "GANTRY_GPU_MODELS",

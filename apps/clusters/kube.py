@@ -60,6 +60,7 @@ KINDS: dict[str, Kind] = {
     "LimitRange": Kind("/api/v1", "limitranges"),
     "ServiceAccount": Kind("/api/v1", "serviceaccounts"),
     "Pod": Kind("/api/v1", "pods"),
+    "Node": Kind("/api/v1", "nodes", namespaced=False),
     "Event": Kind("/api/v1", "events"),
     "Deployment": Kind("/apis/apps/v1", "deployments"),
     "ReplicaSet": Kind("/apis/apps/v1", "replicasets"),
@@ -118,6 +119,57 @@ class FieldConflict(KubeError):
 
 class NotFound(KubeError):
     """The object, or the namespace it would live in, does not exist."""
+
+
+class ContainerNotStarted(KubeError):
+    """A log was asked of a container that is still waiting to start (e.g. its image)."""
+
+
+class NoPreviousContainer(KubeError):
+    """The previous log was asked of a container that has not terminated before."""
+
+
+# The kubelet's 400 answers to a log request, as kube-apiserver passes them on:
+#   previous terminated container "server" in pod "chat-1" not found
+#   container "server" in pod "chat-1" is waiting to start: trying and failing to pull image
+LOG_REFUSALS: tuple[tuple[str, type[KubeError]], ...] = (
+    ("previous terminated container", NoPreviousContainer),
+    ("is waiting to start", ContainerNotStarted),
+)
+# A log is read whole into memory, so it is bounded: the last lines, and at most
+# this many bytes of them, whatever a caller asks for.
+LOG_MAX_BYTES = 256 * 1024
+LOG_MAX_LINES = 1000
+
+
+@dataclass(frozen=True)
+class LogQuery:
+    """What part of a container's log to read (the pods/log subresource's options)."""
+
+    container: str = ""
+    previous: bool = False
+    tail_lines: int | None = None
+    since_seconds: int | None = None
+    since_time: str = ""  # RFC 3339, e.g. 2026-05-01T12:00:00Z
+    timestamps: bool = False
+    max_bytes: int = LOG_MAX_BYTES
+    max_lines: int = LOG_MAX_LINES
+
+    def params(self) -> list[tuple[str, str]]:
+        """The query string: tailLines and limitBytes never above the bounds."""
+        tail = self.max_lines if self.tail_lines is None else min(self.tail_lines, self.max_lines)
+        query = [("tailLines", str(max(tail, 0))), ("limitBytes", str(self.max_bytes))]
+        if self.container:
+            query.append(("container", self.container))
+        if self.previous:
+            query.append(("previous", "true"))
+        if self.since_seconds is not None:
+            query.append(("sinceSeconds", str(self.since_seconds)))
+        elif self.since_time:
+            query.append(("sinceTime", self.since_time))
+        if self.timestamps:
+            query.append(("timestamps", "true"))
+        return query
 
 
 def _api_message(body: bytes) -> tuple[str, str, float | None, list[Conflict]]:
@@ -320,9 +372,35 @@ class Cluster:
             return False
         return True
 
+    def read_log(self, namespace: str, pod: str, query: LogQuery | None = None) -> str:
+        """A container's log as text, bounded by the query's max_lines and max_bytes.
+
+        The text is the program's own output, decoded leniently and never interpreted.
+        """
+        query = query or LogQuery()
+        path = self._path("Pod", namespace, pod) + "/log"
+        try:
+            data = self._request("GET", path, query=query.params(), accept="text/plain, */*")
+        except KubeError as exc:
+            raise _log_refusal(exc) from None
+        # limitBytes bounds what the kubelet sends; this bounds a server that ignores it.
+        return data[: query.max_bytes].decode("utf-8", errors="replace")
+
     def raw_get(self, path: str, accept: str = "text/plain") -> str:
         """A non-resource path such as /metrics or /version, as text."""
         return self._request("GET", path, accept=accept).decode()
+
+
+def _log_refusal(exc: KubeError) -> KubeError:
+    """A refused log request as the subclass that names why, when the message says."""
+    if exc.status != 400:
+        return exc
+    for marker, error_class in LOG_REFUSALS:
+        if marker in exc.message:
+            return error_class(
+                cluster=exc.cluster, message=exc.message, status=exc.status, reason=exc.reason
+            )
+    return exc
 
 
 def _short_cause(exc: BaseException) -> str:

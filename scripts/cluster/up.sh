@@ -338,11 +338,15 @@ launcher kube-scheduler \
     --profiling=false
 
 # Node addresses are 127.0.0.1 with KWOK's server as their "kubelet" port, so
-# whatever the API server sends to a kubelet (logs, exec) stays on loopback.
+# whatever the API server sends to a kubelet (logs, exec) stays on loopback: it calls
+# KWOK's server over TLS with apiserver-kubelet-client, and KWOK answers pods/log from
+# kwok-logs.yaml (rendered into $STATE with the log files' absolute paths).
 # Pod IPs come from --cidr: they are data only, nothing listens there.
+sed "s|@LOGS_DIR@|$CLUSTER_DIR/logs|g" "$CLUSTER_DIR/kwok-logs.yaml" >"$STATE/kwok-logs.yaml"
 launcher kwok \
     --kubeconfig="$KC/kwok.kubeconfig" \
     --config="$CLUSTER_DIR/kwok-stages.yaml" \
+    --config="$STATE/kwok-logs.yaml" \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-ip=127.0.0.1 --node-port="$KWOK_PORT" \

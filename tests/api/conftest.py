@@ -73,6 +73,8 @@ def world(owner, deployer, teammate, outsider, team, environment) -> World:
             "event": Event.objects.filter(deployment=deployment).first().pk,
             "member": Membership.objects.get(user=deployer).pk,
             "token": victim_token.pk,
+            # A well-formed name: the pod endpoints go as far as asking the cluster.
+            "pod": "secret-chat-5d8f9c7b6-x2x7q",
         }
     )
 

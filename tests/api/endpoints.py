@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 @dataclass
 class World:
-    ids: dict[str, int]
+    ids: dict[str, int | str]
 
     def path(self, template: str) -> str:
         return "/api/v1/" + template.format(**self.ids)
@@ -63,6 +63,8 @@ ENDPOINTS = [
     ("get", "deployments/{deployment}/revisions/", None),
     ("get", "deployments/{deployment}/revisions/1/", None),
     ("get", "deployments/{deployment}/events/", None),
+    ("get", "deployments/{deployment}/pods/", None),
+    ("get", "deployments/{deployment}/pods/{pod}/logs/", None),
     ("get", "events/", None),
     ("get", "events/{event}/", None),
 ]
