@@ -1,6 +1,8 @@
 from collections.abc import Callable
 from typing import Any
 
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth import get_user_model
@@ -398,3 +400,27 @@ class PlatformUserAdmin(PlatformAdmin, UserAdmin):
 @admin.register(Group)
 class PlatformGroupAdmin(PlatformAdmin, GroupAdmin):
     pass
+
+
+# django-axes' pages (failed sign-ins, by whom and from where; lockouts) are the
+# platform's: a staff member who could delete an entry could lift their own lockout.
+class PlatformAccessAttemptAdmin(PlatformAdmin, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+class PlatformAccessLogAdmin(PlatformAdmin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class PlatformAccessFailureLogAdmin(PlatformAdmin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+for _model, _admin_class in (
+    (AccessAttempt, PlatformAccessAttemptAdmin),
+    (AccessLog, PlatformAccessLogAdmin),
+    (AccessFailureLog, PlatformAccessFailureLogAdmin),
+):
+    if admin.site.is_registered(_model):
+        admin.site.unregister(_model)
+        admin.site.register(_model, _admin_class)

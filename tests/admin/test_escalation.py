@@ -14,11 +14,13 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth.models import Group, Permission
 from django.contrib.sessions.models import Session
 from django.urls import reverse
+from django.utils import timezone
 
 from apps.accounts.choices import Role
 from apps.accounts.models import ApiToken, Membership
@@ -74,6 +76,26 @@ class World:
                 name=f"{whose}-chat",
                 model_version=version,
             )
+        # Sign-in records of the staff member ("own": lifting their own lockout) and another.
+        self.sign_ins = {
+            whose: {
+                model: model.objects.create(
+                    username=username,
+                    ip_address="127.0.0.1",
+                    user_agent="test",
+                    http_accept="*/*",
+                    path_info="/login/",
+                    attempt_time=timezone.now(),
+                    **extra,
+                )
+                for model, extra in (
+                    (AccessAttempt, {"get_data": "", "post_data": "", "failures_since_start": 5}),
+                    (AccessLog, {}),
+                    (AccessFailureLog, {}),
+                )
+            }
+            for whose, username in (("own", "stan"), ("other", "oscar"))
+        }
         self.tokens = {
             "own": create_token(actor=None, user=self.staff, name="mine").token,
             "other": create_token(actor=None, user=self.outsider, name="theirs").token,
@@ -109,6 +131,9 @@ TARGETS: dict[str, Callable[[World, str], Any]] = {
         deployment=w.deployments[whose]
     ).first(),
     "deployments.event": lambda w, whose: Event.objects.filter(team=w.team_of(whose)).first(),
+    "axes.accessattempt": lambda w, whose: w.sign_ins[whose][AccessAttempt],
+    "axes.accesslog": lambda w, whose: w.sign_ins[whose][AccessLog],
+    "axes.accessfailurelog": lambda w, whose: w.sign_ins[whose][AccessFailureLog],
 }
 
 
