@@ -49,6 +49,7 @@ class Plan:
     namespaces: set[tuple[int, int]] = field(default_factory=set)
     deleted: list[str] = field(default_factory=list)
     reasons: dict[int, str] = field(default_factory=dict)
+    unreachable: bool = False
 
 
 def resync_all() -> list[Plan]:
@@ -75,6 +76,7 @@ def resync_cluster(cluster_model: Cluster) -> Plan:
             cluster = kube.connect(cluster_ref(cluster_model))
             live = _list_all(cluster)
         except kube.ClusterUnreachable as exc:
+            plan.unreachable = True
             _mark_cluster_unreachable(cluster_model, exc)
             return plan
         _compare(cluster, cluster_model, live, plan)
