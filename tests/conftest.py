@@ -8,6 +8,7 @@ on demand through the fixtures in tests/fixtures/.
 import pytest
 
 from apps.accounts.choices import Role
+from apps.core.lib.outage import redis_outage
 from apps.deployments import services
 from tests import factories
 
@@ -20,6 +21,14 @@ def _fast_password_hashing():
     from django.conf import settings
 
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _redis_outage_ends_with_the_test():
+    # An outage is remembered per process for a few seconds; one that a test caused by
+    # stopping a Redis must not make the next tests go without the cache.
+    yield
+    redis_outage.reset()
 
 
 @pytest.fixture

@@ -102,7 +102,9 @@ def _count(key: str, start: int, window: int) -> int:
         pipeline.incr(key)
         try:
             _, count = pipeline.execute()
-        except redis.RedisError as exc:
+        except (redis.RedisError, OSError, ValueError) as exc:
+            # OSError and ValueError: a socket that broke mid-read ("Bad file descriptor",
+            # "I/O operation on closed file"), seen under load; a count is not worth a 500.
             redis_outage.failed(exc, "the API throttle counts per process")
         else:
             redis_outage.answered()

@@ -95,7 +95,9 @@ def _nested(depth: int) -> list:
 
 
 # Values that crashed a handler once: digits int() refuses, numbers past 64 bits or past
-# a float, times past the calendar, and (bodies only) a lone surrogate and deep nesting.
+# a float, times past the calendar, and (bodies only) deep nesting. A lone surrogate cannot
+# be sent in the form encodings schemathesis also picks; tests/api/test_bad_input.py sends
+# it in JSON.
 HOSTILE_TEXT = st.sampled_from(
     [
         "\u00b2",
@@ -113,7 +115,7 @@ HOSTILE_TEXT = st.sampled_from(
 )
 HOSTILE_BODY = st.one_of(
     HOSTILE_TEXT,
-    st.sampled_from(["\ud800", 10**30, -(10**30), 1e308, _nested(600), _nested(40)]),
+    st.sampled_from([10**30, -(10**30), 1e308, _nested(600), _nested(40)]),
 )
 PAGING = ("page_size", "cursor", "ordering")
 

@@ -39,6 +39,11 @@ class Outage:
                 "%s is unreachable (%s); %s until it is back", self.server, exc, doing_without
             )
 
+    def reset(self) -> None:
+        """Forget the outage at once (a test that stopped a server, as it ends)."""
+        with self._lock:
+            self._down, self._retry_at = False, 0.0
+
     def answered(self) -> None:
         if not self._down:
             return
