@@ -1,17 +1,8 @@
 """API test helpers: a client per actor, authenticated by a real personal token."""
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from collections.abc import Iterator
-from pathlib import Path
-from urllib.parse import quote
 
 import pytest
-import requests
-from django.conf import settings
 from django.core.cache import cache
 from rest_framework.test import APIClient
 
@@ -21,6 +12,7 @@ from apps.deployments import services
 from apps.deployments.models import Event
 from tests import factories
 from tests.api.endpoints import World
+from tests.servers import gunicorn, session_database_url
 
 H100 = "NVIDIA-H100-80GB-HBM3"
 
@@ -93,52 +85,6 @@ def gunicorn_url(django_db_setup, django_db_blocker) -> Iterator[str]:
     their rows. The server stops at the module's end, before the test database
     is dropped.
     """
-    db = settings.DATABASES["default"]
-    user = quote(db["USER"] or "")
-    password = f":{quote(db['PASSWORD'])}" if db.get("PASSWORD") else ""
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgres://{user}{password}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "GANTRY_API_THROTTLE_RATE": "1000000/min",
-    }
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            str(Path(sys.executable).with_name("gunicorn")),
-            "controlplane.wsgi",
-            f"--bind=127.0.0.1:{port}",
-            "--workers=2",
-            "--threads=8",
-            "--worker-class=gthread",
-            "--log-level=warning",
-        ],
-        cwd=settings.BASE_DIR,
-        env=env,
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        _wait_until_up(url, server)
+    env = {"DATABASE_URL": session_database_url(), "GANTRY_API_THROTTLE_RATE": "1000000/min"}
+    with gunicorn(env, workers=2, threads=8) as url:
         yield url
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def _wait_until_up(url: str, server: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {server.returncode}")
-        try:
-            # The first answer imports the whole app, so allow it a while.
-            if requests.get(f"{url}/healthz", timeout=10).status_code == 200:
-                return
-        except requests.RequestException:
-            time.sleep(0.2)
-    raise RuntimeError(f"gunicorn did not answer at {url} within {seconds} s")

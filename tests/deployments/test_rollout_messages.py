@@ -8,28 +8,10 @@ from hypothesis import strategies as st
 
 from apps.deployments import manifests as m
 from apps.deployments.observe import observe
+from tests.deployments.test_manifests import BASE, VLLM
 
-V1 = m.VersionSpec(
-    version="v1",
-    runtime="vllm",
-    artifact_uri="s3://models/llama-3-8b/",
-    image="vllm/vllm-openai:v0.6.3",
-    port=8000,
-    health_path="/health",
-)
-SPEC = m.DeploymentSpec(
-    id=7,
-    name="chat",
-    namespace="dev-nlp",
-    model="llama-3-8b",
-    team="nlp",
-    environment="development",
-    installation="test",
-    generation=2,
-    state="running",
-    stable=V1,
-    replicas=1,
-)
+V1 = VLLM
+SPEC = replace(BASE, generation=2, replicas=1)
 
 
 def live(*, desired: int, total: int, updated: int, available: int, seen: bool = True) -> dict:
