@@ -152,9 +152,6 @@ class ObjectRef:
         return cls(obj["kind"], meta.get("namespace", ""), meta["name"])
 
 
-# --- replica arithmetic -----------------------------------------------------------------
-
-
 def _has_hpa_bounds(spec: DeploymentSpec) -> bool:
     return (
         spec.min_replicas is not None
@@ -186,9 +183,6 @@ def wants_pdb(spec: DeploymentSpec) -> bool:
     stable, canary = replica_split(spec)
     floor = spec.min_replicas if spec.autoscaled else stable
     return spec.is_running and (floor or 0) + canary >= 2
-
-
-# --- labels -----------------------------------------------------------------------------
 
 
 def owner_labels(spec: DeploymentSpec) -> dict[str, str]:

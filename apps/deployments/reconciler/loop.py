@@ -29,11 +29,20 @@ from apps.deployments.conditions import Status
 from apps.deployments.constants import LOCK_DEPLOYMENT
 from apps.deployments.models import Deployment
 from apps.deployments.observe import Observation
-from apps.deployments.reconciler import delete, live, status
 from apps.deployments.reconciler.apply import ApplyRefused, apply_all
+from apps.deployments.reconciler.delete import delete_record, remaining_objects, report_waiting
+from apps.deployments.reconciler.live import observe_live, read_deployments
 from apps.deployments.reconciler.namespaces import ensure_deployment_namespace, forget_namespace
 from apps.deployments.reconciler.rollback import Rollback, rollback_wanted
 from apps.deployments.reconciler.specs import cluster_ref, load, spec_of
+from apps.deployments.reconciler.status import (
+    is_synced,
+    mark_refused,
+    mark_retrying,
+    mark_unreachable,
+    permanent_reason,
+    write_status,
+)
 
 log = logging.getLogger(__name__)
 
@@ -88,15 +97,15 @@ def _reconcile_locked(deployment_id: int, observe_only: bool) -> Outcome:
             return _delete(cluster, record, spec)
         return _converge(cluster, record, spec, observe_only)
     except ApplyRefused as refused:
-        status.mark_refused(record, spec, refused.reason, refused.message)
+        mark_refused(record, spec, refused.reason, refused.message)
     except kube.ClusterUnreachable as exc:
-        status.mark_unreachable(record, exc)
+        mark_unreachable(record, exc)
         raise
     except kube.KubeError as exc:
         if exc.transient:
-            status.mark_retrying(record, exc)
+            mark_retrying(record, exc)
             raise
-        status.mark_refused(record, spec, status.permanent_reason(exc), exc.message)
+        mark_refused(record, spec, permanent_reason(exc), exc.message)
     return Outcome(generation=record.generation)
 
 
@@ -106,23 +115,19 @@ def _converge(
     notes: list[str] = []
     applied_keys = None
     objects = None
-    if (
-        observe_only
-        and record.observed_generation == record.generation
-        and status.is_synced(record)
-    ):
-        objects = live.read_deployments(cluster, spec)
+    if observe_only and record.observed_generation == record.generation and is_synced(record):
+        objects = read_deployments(cluster, spec)
         if any(obj is None for obj in objects.values()):
             objects = None  # something is missing: apply after all
     if objects is None:
         objects, applied_keys = _apply(cluster, record, spec, notes)
-    obs = live.observe_live(cluster, spec, objects)
+    obs = observe_live(cluster, spec, objects)
     crashpoint("observed")
     updates = dict(obs.conditions)
     if applied_keys is not None:
         message = f"Generation {spec.generation} is applied to cluster {cluster.ref.name}."
         updates[ConditionType.SYNCED] = Status(ConditionStatus.TRUE, Reason.APPLIED, message)
-    status.write_status(record, spec, updates, obs=obs, applied_keys=applied_keys, notes=notes)
+    write_status(record, spec, updates, obs=obs, applied_keys=applied_keys, notes=notes)
     crashpoint("written")
     return Outcome(
         generation=record.generation,
@@ -145,11 +150,11 @@ def _apply(
 
 
 def _delete(cluster: kube.Cluster, record: Deployment, spec: manifests.DeploymentSpec) -> Outcome:
-    remaining = delete.remaining_objects(cluster, spec)
+    remaining = remaining_objects(cluster, spec)
     if remaining:
-        delete.report_waiting(record, spec, remaining)
+        report_waiting(record, spec, remaining)
         return Outcome(generation=record.generation, follow_up_s=DELETE_FOLLOW_UP_S)
-    delete.delete_record(record, cluster.ref.name)
+    delete_record(record, cluster.ref.name)
     return Outcome(generation=record.generation, deleted=True)
 
 
