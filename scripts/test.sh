@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # `make test`: everything, from nothing. Installs what the tests need, starts
 # throwaway PostgreSQL and Redis, lints (ruff, shellcheck), checks migrations, and runs pytest.
-# The local Kubernetes cluster and Prometheus are started on demand by pytest fixtures.
+# The local Kubernetes cluster and Prometheus are started on demand by pytest fixtures;
+# browser tests use Debian's Chromium, installed here when missing.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$GANTRY_ROOT/scripts/services/testenv.sh"
@@ -19,6 +20,10 @@ say "migrations"
 
 say "static files"
 .venv/bin/python manage.py collectstatic --noinput -v0
+
+say "browser"
+# Playwright drives Debian's Chromium; it never downloads a browser of its own.
+ensure_command chromium chromium
 
 say "pytest"
 .venv/bin/python -m pytest "$@"
