@@ -3,7 +3,7 @@
 resync.writes: write requests (POST, PUT, PATCH, APPLY, DELETE) to the resources
     Gantry manages during one resync, from kube-apiserver's apiserver_request_total
     on /metrics read before and after. Goal: 0.
-resync.lists: LIST requests during it. Goal: at most one per managed kind (8).
+resync.lists: LIST requests during it. Goal: at most one per managed kind (9).
 resync.wall_s: wall time of the resync task (LISTs, comparison, nothing to enqueue).
     Goal: <= 5 s.
 

@@ -306,6 +306,12 @@ GANTRY_GPU_MODELS = env_list(
     ],
 )
 # MIG profiles, requested as the nvidia.com/mig-<profile> extended resource.
+# The init container that downloads s3://, gs://, azureblob://, https:// and hf://
+# artifacts (KServe's storage initializer); a mirror's copy may replace it.
+GANTRY_STORAGE_INITIALIZER_IMAGE = env_str(
+    "GANTRY_STORAGE_INITIALIZER_IMAGE", "kserve/storage-initializer:v0.15.2"
+)
+
 GANTRY_MIG_PROFILES = env_list(
     "GANTRY_MIG_PROFILES",
     ["1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb", "1g.5gb", "2g.10gb"],

@@ -30,12 +30,14 @@ KINDS: dict[str, Kind] = {
     "ReplicaSet": Kind("/apis/apps/v1", "replicasets"),
     "HorizontalPodAutoscaler": Kind("/apis/autoscaling/v2", "horizontalpodautoscalers"),
     "PodDisruptionBudget": Kind("/apis/policy/v1", "poddisruptionbudgets"),
+    "NetworkPolicy": Kind("/apis/networking.k8s.io/v1", "networkpolicies"),
 }
 API_VERSIONS = {
     "/api/v1": "v1",
     "/apis/apps/v1": "apps/v1",
     "/apis/autoscaling/v2": "autoscaling/v2",
     "/apis/policy/v1": "policy/v1",
+    "/apis/networking.k8s.io/v1": "networking.k8s.io/v1",
 }
 
 

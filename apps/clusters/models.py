@@ -11,7 +11,14 @@ from apps.clusters.choices import Connection, Tier
 from apps.core.lib.paths import is_within
 from apps.core.lib.promql import validate_overrides
 from apps.core.models import TimeStampedModel
-from apps.core.validators import DNS_LABEL_MAX, validate_dns_label, validate_http_url
+from apps.core.validators import (
+    DNS_LABEL_MAX,
+    namespace_list,
+    validate_dns_label,
+    validate_http_url,
+    validate_namespace_list,
+    validate_object_name,
+)
 
 ENVIRONMENT_NAMESPACE_MAX = DNS_LABEL_MAX - TEAM_NAME_MAX - 1
 
@@ -127,6 +134,33 @@ class Environment(TimeStampedModel):
         related_name="environments",
         help_text="Teams that may deploy here.",
     )
+    require_spread = models.BooleanField(
+        default=False,
+        help_text="Replicas of a deployment must run on different nodes (a pod waits "
+        "rather than share a node); otherwise spreading is preferred, not required.",
+    )
+    ingress_namespaces = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_namespace_list],
+        help_text="Namespaces whose pods may reach model servers besides the team's own, "
+        "comma-separated, e.g. 'ingress-nginx, monitoring'. Each team namespace gets a "
+        "NetworkPolicy that lets in nothing else.",
+    )
+    storage_secret = models.CharField(
+        max_length=253,
+        blank=True,
+        validators=[validate_object_name],
+        help_text="Secret in each team namespace with object-storage credentials, passed "
+        "to the artifact downloader as environment variables; Gantry never reads it.",
+    )
+    storage_service_account = models.CharField(
+        max_length=253,
+        blank=True,
+        validators=[validate_object_name],
+        help_text="ServiceAccount in each team namespace that model pods run as, for "
+        "workload identity to object storage; empty uses Gantry's own (no rights).",
+    )
 
     objects = EnvironmentQuerySet.as_manager()
 
@@ -146,6 +180,10 @@ class Environment(TimeStampedModel):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.cluster.name})"
+
+    @property
+    def ingress_namespace_list(self) -> list[str]:
+        return namespace_list(self.ingress_namespaces)
 
     def namespace_for(self, team_name: str) -> str:
         """The Kubernetes namespace that holds `team_name`'s objects here.

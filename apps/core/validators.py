@@ -47,6 +47,8 @@ IMAGE_REFERENCE_RE = re.compile(
 )
 IMAGE_NAME_MAX = 255
 
+BUCKET_RE = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
+DNS_SUBDOMAIN_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
 ARTIFACT_SCHEMES = ("s3", "gs", "azureblob", "pvc", "hf", "oci", "https")
 _ARTIFACT_EXAMPLES = {
     "s3": "s3://models/llama-3-8b/",
@@ -133,6 +135,32 @@ def _require_canonical(value: str) -> None:
     )
 
 
+def validate_object_name(value: str) -> None:
+    """The name of a Kubernetes Secret or ServiceAccount (a DNS-1123 subdomain)."""
+    if len(value) > 253 or not DNS_SUBDOMAIN_RE.match(value):
+        raise ValidationError(
+            f"'{value}' is not a Kubernetes object name: lowercase letters, digits, '-' "
+            "and '.', starting and ending with a letter or digit, e.g. 's3-credentials'.",
+            code="invalid_name",
+        )
+
+
+def namespace_list(value: str) -> list[str]:
+    """'a, b,c' as ['a', 'b', 'c'] (empty items dropped)."""
+    return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def validate_namespace_list(value: str) -> None:
+    """Comma-separated namespace names, e.g. 'ingress-nginx, monitoring'."""
+    for name in namespace_list(value):
+        if len(name) > DNS_LABEL_MAX or not DNS_LABEL_RE.match(name):
+            raise ValidationError(
+                f"'{name}' is not a namespace name: lowercase letters, digits and '-'; "
+                "separate names with commas, e.g. 'ingress-nginx, monitoring'.",
+                code="invalid_name",
+            )
+
+
 def validate_image_reference(value: str) -> None:
     """A container image reference as the distribution grammar defines it."""
     match = IMAGE_REFERENCE_RE.match(value or "")
@@ -173,12 +201,45 @@ def validate_artifact_uri(value: str) -> None:
             f"e.g. '{example}'.",
             code="invalid_uri",
         )
-    if parts.scheme in ("hf", "pvc") and not parts.path.strip("/"):
+    if parts.scheme in ("hf", "pvc", "azureblob") and not parts.path.strip("/"):
         example = _ARTIFACT_EXAMPLES[parts.scheme]
         raise ValidationError(
             f"'{value}' needs a path after '{parts.netloc}', e.g. '{example}'.",
             code="invalid_uri",
         )
+    _validate_artifact_location(value, parts.scheme, parts.netloc, parts.path)
+
+
+def _validate_artifact_location(value: str, scheme: str, netloc: str, path: str) -> None:
+    """What each scheme's reader needs of the URI, refused when the record is written
+    rather than found by a pod that cannot start."""
+    example = _ARTIFACT_EXAMPLES[scheme]
+    if ".." in path.split("/") or "\\" in path:
+        raise ValidationError(
+            f"'{value}' climbs out of its {'claim' if scheme == 'pvc' else 'location'} "
+            f"with '..'; name the path inside it, e.g. '{example}'.",
+            code="invalid_uri",
+        )
+    if scheme in ("s3", "gs") and not BUCKET_RE.match(netloc):
+        raise ValidationError(
+            f"'{netloc}' is not a valid bucket name: 3 to 63 lowercase letters, digits, "
+            f"'.' and '-', starting and ending with a letter or digit, e.g. '{example}'.",
+            code="invalid_uri",
+        )
+    if scheme == "pvc" and not DNS_SUBDOMAIN_RE.match(netloc):
+        raise ValidationError(
+            f"'{netloc}' is not a PersistentVolumeClaim name: lowercase letters, digits, "
+            f"'-' and '.', e.g. '{example}'.",
+            code="invalid_uri",
+        )
+    if scheme == "oci":
+        reference = value.removeprefix("oci://")
+        if not IMAGE_REFERENCE_RE.match(reference) or "/" not in reference:
+            raise ValidationError(
+                f"'{reference}' is not an image reference for a model image: use "
+                f"registry/repository[:tag][@sha256:digest], e.g. '{example}'.",
+                code="invalid_uri",
+            )
 
 
 def validate_gpu_model(value: str) -> None:

@@ -14,7 +14,13 @@ CANARY_SUFFIX = "-canary"
 # it never scales a Deployment that is going.
 DEPLOYMENT_KINDS = ("HorizontalPodAutoscaler", "PodDisruptionBudget", "Deployment", "Service")
 # The kinds a team's namespace holds, made once per (environment, team).
-NAMESPACE_KINDS = ("Namespace", "ResourceQuota", "LimitRange", "ServiceAccount")
+NAMESPACE_KINDS = (
+    "Namespace",
+    "ResourceQuota",
+    "LimitRange",
+    "ServiceAccount",
+    "NetworkPolicy",
+)
 
 # Classes of PostgreSQL advisory locks (apps.core.lib.locks), distinct so that a
 # deployment's id and a cluster's id never take the same lock.

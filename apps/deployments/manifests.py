@@ -18,12 +18,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from typing import Any
 
 from apps.core.constants import MANAGER
-from apps.deployments import constants
+from apps.deployments import storage
 from apps.deployments.choices import State
+
+# Re-exported too: the reconciler and tests name these as `manifests.ObjectRef` etc.
+from apps.deployments.manifest_specs import (  # noqa: F401
+    DeploymentSpec,
+    NamespaceSpec,
+    ObjectRef,
+    QuotaSpec,
+    StorageSpec,
+    VersionSpec,
+)
 from apps.deployments.sizing import canary_replicas
 from apps.registry.runtimes import PRESETS
 
@@ -47,117 +56,19 @@ CONTAINER = "server"
 SERVICE_PORT = 80
 RESOURCE_QUOTA = "gantry-quota"
 LIMIT_RANGE = "gantry-defaults"
+NETWORK_POLICY = "gantry-model-servers"
 # Created with the namespace, so pods never wait for the controller-made "default" one.
 SERVICE_ACCOUNT = "gantry-model-server"
 # Non-root ids for the restricted security context; runtime images that run as
 # root by default work as any user once HOME and caches point at writable /tmp.
 RUN_AS_USER = 1000
-
-
-@dataclass(frozen=True)
-class VersionSpec:
-    """What one model version runs: its runtime preset, image and weights."""
-
-    version: str
-    runtime: str
-    artifact_uri: str
-    image: str
-    port: int
-    health_path: str
-
-
-@dataclass(frozen=True)
-class DeploymentSpec:
-    """Everything manifests need about one Gantry deployment, as plain data."""
-
-    id: int
-    name: str
-    namespace: str
-    model: str
-    team: str
-    environment: str
-    installation: str
-    generation: int
-    state: str
-    stable: VersionSpec
-    canary: VersionSpec | None = None
-    canary_weight: int = 0
-    replicas: int = 1
-    min_replicas: int | None = None
-    max_replicas: int | None = None
-    autoscaling_metric: str = "cpu"
-    autoscaling_metric_name: str = ""
-    autoscaling_target: int | None = None
-    cpu: str = "1"
-    memory: str = "4Gi"
-    gpu_count: int = 0
-    gpu_model: str = ""
-    mig_profile: str = ""
-    progress_deadline_seconds: int = 600
-
-    @property
-    def autoscaled(self) -> bool:
-        return self.is_running and _has_hpa_bounds(self)
-
-    @property
-    def is_running(self) -> bool:
-        return self.state == State.RUNNING
-
-    @property
-    def has_canary(self) -> bool:
-        return self.canary is not None and self.canary_weight > 0
-
-    @property
-    def canary_name(self) -> str:
-        return self.name + constants.CANARY_SUFFIX
-
-
-@dataclass(frozen=True)
-class QuotaSpec:
-    """A team's Gantry quota, as the hard limits of a ResourceQuota (None: no limit)."""
-
-    gpus: int | None = None
-    cpu: str = ""
-    memory: str = ""
-    pods: int | None = None
-    mig: tuple[tuple[str, int], ...] = field(default_factory=tuple)
-
-
-@dataclass(frozen=True)
-class NamespaceSpec:
-    """The namespace of one team in one environment, and its guard rails."""
-
-    name: str
-    team: str
-    environment: str
-    installation: str
-    quota: QuotaSpec | None = None
-
-
-@dataclass(frozen=True)
-class ObjectRef:
-    """Names one Kubernetes object; its `key` is what records store."""
-
-    kind: str
-    namespace: str
-    name: str
-
-    @property
-    def key(self) -> str:
-        return f"{self.kind}/{self.name}"
-
-    @classmethod
-    def of(cls, obj: dict[str, Any]) -> ObjectRef:
-        meta = obj["metadata"]
-        return cls(obj["kind"], meta.get("namespace", ""), meta["name"])
-
-
-def _has_hpa_bounds(spec: DeploymentSpec) -> bool:
-    return (
-        spec.min_replicas is not None
-        and spec.max_replicas is not None
-        and spec.min_replicas < spec.max_replicas
-    )
+CONTAINER_SECURITY = {
+    "allowPrivilegeEscalation": False,
+    "readOnlyRootFilesystem": True,
+    "runAsNonRoot": True,
+    "capabilities": {"drop": ["ALL"]},
+    "seccompProfile": {"type": "RuntimeDefault"},
+}
 
 
 def replica_split(spec: DeploymentSpec) -> tuple[int | None, int]:
@@ -213,58 +124,65 @@ def namespace_labels(ns: NamespaceSpec) -> dict[str, str]:
 # --- the Deployment ---------------------------------------------------------------------
 
 
-def _container_args(version: VersionSpec) -> list[str]:
+def _container_args(version: VersionSpec, model_path: str) -> list[str]:
+    # The runtime reads the weights from where the pod put them, never from the URI.
     preset = PRESETS[version.runtime]
-    return [arg.format(artifact=version.artifact_uri, port=version.port) for arg in preset.args]
+    return [arg.format(artifact=model_path, port=version.port) for arg in preset.args]
 
 
-def _resources(spec: DeploymentSpec) -> dict[str, Any]:
+def _resources(spec: DeploymentSpec, ephemeral_storage: str) -> dict[str, Any]:
     # Limits equal requests: model servers get Guaranteed QoS, and extended
     # resources (GPUs, MIG slices) must have requests equal to limits anyway.
     amounts: dict[str, Any] = {"cpu": spec.cpu, "memory": spec.memory}
     if spec.gpu_count:
         resource = f"nvidia.com/mig-{spec.mig_profile}" if spec.mig_profile else GPU_RESOURCE
         amounts[resource] = str(spec.gpu_count)
-    return {"requests": dict(amounts), "limits": dict(amounts)}
+    requests = dict(amounts)
+    if ephemeral_storage:
+        # Requested, not limited: the downloaded weights count against it, and a
+        # limit would evict the pod for its logs and caches on top of them.
+        requests["ephemeral-storage"] = ephemeral_storage
+    return {"requests": requests, "limits": dict(amounts)}
 
 
 def _probe(version: VersionSpec, **timing: int) -> dict[str, Any]:
     return {"httpGet": {"path": version.health_path, "port": "http"}, **timing}
 
 
-def _container(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
+def _container(
+    spec: DeploymentSpec, version: VersionSpec, model: storage.ModelStorage
+) -> dict[str, Any]:
     return {
         "name": CONTAINER,
         "image": version.image,
-        "args": _container_args(version),
+        "args": _container_args(version, model.local_path),
         "ports": [{"name": "http", "containerPort": version.port, "protocol": "TCP"}],
         "env": [
             # The root filesystem is read-only: caches go to the writable /tmp.
             {"name": "HOME", "value": "/tmp"},
             {"name": "XDG_CACHE_HOME", "value": "/tmp/.cache"},
         ],
-        "resources": _resources(spec),
+        "resources": _resources(spec, model.ephemeral_storage),
         # Loading weights can take minutes; the startup probe holds liveness off until then.
         "startupProbe": _probe(version, periodSeconds=10, failureThreshold=60),
         "readinessProbe": _probe(version, periodSeconds=5, failureThreshold=3),
         "livenessProbe": _probe(version, periodSeconds=10, failureThreshold=3),
-        "securityContext": {
-            "allowPrivilegeEscalation": False,
-            "readOnlyRootFilesystem": True,
-            "runAsNonRoot": True,
-            "capabilities": {"drop": ["ALL"]},
-            "seccompProfile": {"type": "RuntimeDefault"},
-        },
+        "securityContext": CONTAINER_SECURITY,
         "volumeMounts": [
             {"name": "tmp", "mountPath": "/tmp"},
             {"name": "dshm", "mountPath": "/dev/shm"},
+            *model.mounts,
         ],
     }
 
 
 def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
+    cpu_memory = {"cpu": spec.cpu, "memory": spec.memory}
+    model = storage.model_storage(version, spec.storage, CONTAINER_SECURITY, cpu_memory)
     pod: dict[str, Any] = {
-        "serviceAccountName": SERVICE_ACCOUNT,
+        # An environment's ServiceAccount, when it names one, is its workload identity
+        # for object storage; otherwise the namespace's own, which has no rights.
+        "serviceAccountName": model.service_account or SERVICE_ACCOUNT,
         # Model servers have no business with the Kubernetes API.
         "automountServiceAccountToken": False,
         "enableServiceLinks": False,
@@ -275,20 +193,45 @@ def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
             "fsGroup": RUN_AS_USER,
             "seccompProfile": {"type": "RuntimeDefault"},
         },
-        "containers": [_container(spec, version)],
+        "containers": [_container(spec, version, model)],
         "volumes": [
             {"name": "tmp", "emptyDir": {}},
             # Model servers share tensors between processes through /dev/shm.
             {"name": "dshm", "emptyDir": {"medium": "Memory"}},
+            *model.volumes,
         ],
     }
+    if model.init_containers:
+        pod["initContainers"] = model.init_containers
     if spec.gpu_count:
         pod["tolerations"] = [
             {"key": GPU_RESOURCE, "operator": "Exists", "effect": "NoSchedule"},
         ]
     if spec.gpu_model:
         pod["nodeSelector"] = {GPU_PRODUCT_LABEL: spec.gpu_model}
+    pod["topologySpreadConstraints"] = _spread(spec)
     return pod
+
+
+def _spread(spec: DeploymentSpec) -> list[dict[str, Any]]:
+    """Replicas on different nodes, and zones where nodes name theirs, so one node or
+    zone lost is not the whole model. Best effort unless the environment requires it
+    across nodes; `pod-template-hash` keeps a rollout's old pods from skewing the count."""
+    selector = {"matchLabels": {DEPLOYMENT_ID: str(spec.id)}}
+    node_rule = "DoNotSchedule" if spec.require_spread else "ScheduleAnyway"
+    return [
+        {
+            "maxSkew": 1,
+            "topologyKey": key,
+            "whenUnsatisfiable": rule,
+            "labelSelector": selector,
+            "matchLabelKeys": ["pod-template-hash"],
+        }
+        for key, rule in (
+            ("kubernetes.io/hostname", node_rule),
+            ("topology.kubernetes.io/zone", "ScheduleAnyway"),
+        )
+    ]
 
 
 def template_hash(template: dict[str, Any]) -> str:
@@ -490,7 +433,44 @@ def service_account(ns: NamespaceSpec) -> dict[str, Any]:
     }
 
 
+def network_policy(ns: NamespaceSpec) -> dict[str, Any]:
+    """The team's fence: model servers take traffic from their own namespace and from
+    the namespaces the environment names, nothing else. Egress stays open."""
+    allowed: list[dict[str, Any]] = [{"podSelector": {}}]
+    if ns.ingress_from:
+        allowed.append(
+            {
+                "namespaceSelector": {
+                    "matchExpressions": [
+                        {
+                            "key": "kubernetes.io/metadata.name",
+                            "operator": "In",
+                            "values": list(ns.ingress_from),
+                        }
+                    ]
+                }
+            }
+        )
+    return {
+        "apiVersion": "networking.k8s.io/v1",
+        "kind": "NetworkPolicy",
+        "metadata": {"name": NETWORK_POLICY, "namespace": ns.name, "labels": namespace_labels(ns)},
+        "spec": {
+            "podSelector": {"matchLabels": {MANAGED_BY: MANAGER}},
+            "policyTypes": ["Ingress"],
+            "ingress": [{"from": allowed}],
+        },
+    }
+
+
 def namespace_objects(ns: NamespaceSpec) -> list[dict[str, Any]]:
-    """The namespace first, then its quota, limits and service account (None dropped)."""
-    objects = [namespace(ns), resource_quota(ns), limit_range(ns), service_account(ns)]
+    """The namespace first, then its quota, limits, service account and network fence
+    (None dropped)."""
+    objects = [
+        namespace(ns),
+        resource_quota(ns),
+        limit_range(ns),
+        service_account(ns),
+        network_policy(ns),
+    ]
     return [obj for obj in objects if obj is not None]

@@ -94,6 +94,12 @@ class ModelVersion(TimeStampedModel):
         max_length=32, default="4Gi", validators=[validate_positive_quantity]
     )
     default_gpu_count = models.PositiveIntegerField(default=0)
+    artifact_size = models.CharField(
+        max_length=32,
+        blank=True,
+        validators=[validate_positive_quantity],
+        help_text="Room the downloaded artifact needs, e.g. '40Gi'; the pod asks for it.",
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

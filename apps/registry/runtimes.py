@@ -2,7 +2,9 @@
 
 A preset supplies the defaults a user would otherwise look up: the image, the
 port the server listens on, the path of its readiness endpoint, and how the
-artifact URI is passed to it.
+server is told where the weights are. Servers never read the artifact URI
+themselves: the pod puts the weights under /mnt/models (apps.deployments.storage)
+and "{artifact}" in the arguments is that local path.
 """
 
 from dataclasses import dataclass
@@ -15,7 +17,8 @@ class RuntimePreset:
     image: str
     port: int
     health_path: str
-    # Container args; "{artifact}" and "{port}" are filled in by manifests.
+    # Container args; "{artifact}" (the weights' local path) and "{port}" are filled in
+    # by manifests.
     args: tuple[str, ...]
     # Name of the request-duration histogram the runtime exports, for dashboards.
     latency_histogram: str

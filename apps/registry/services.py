@@ -26,6 +26,7 @@ VERSION_FIELDS = (
     "default_cpu",
     "default_memory",
     "default_gpu_count",
+    "artifact_size",
 )
 # What may still change once a deployment runs a version.
 MUTABLE_IN_USE = frozenset({"description"})

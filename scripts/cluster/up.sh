@@ -320,7 +320,7 @@ launcher kube-controller-manager \
     --authentication-kubeconfig="$KC/controller-manager.kubeconfig" \
     --authorization-kubeconfig="$KC/controller-manager.kubeconfig" \
     --bind-address=127.0.0.1 --secure-port="$KCM_PORT" \
-    --controllers=deployment-controller,replicaset-controller,statefulset-controller,job-controller,horizontal-pod-autoscaler-controller,resourcequota-controller,disruption-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,endpointslice-controller,root-ca-certificate-publisher-controller,pod-garbage-collector-controller,ttl-after-finished-controller,clusterrole-aggregation-controller,node-lifecycle-controller,taint-eviction-controller \
+    --controllers=deployment-controller,replicaset-controller,statefulset-controller,job-controller,horizontal-pod-autoscaler-controller,resourcequota-controller,disruption-controller,namespace-controller,garbage-collector-controller,serviceaccount-controller,serviceaccount-token-controller,endpointslice-controller,root-ca-certificate-publisher-controller,pod-garbage-collector-controller,ttl-after-finished-controller,clusterrole-aggregation-controller,node-lifecycle-controller,taint-eviction-controller,persistentvolume-binder-controller \
     --use-service-account-credentials=true \
     --service-account-private-key-file="$PKI/sa.key" \
     --root-ca-file="$PKI/ca.crt" \

@@ -34,7 +34,7 @@ ENDPOINTS = [
     ("put", "models/{model}/", {"name": "secret-model", "description": "changed"}),
     ("get", "models/{model}/versions/", None),
     ("get", "models/{model}/versions/{version}/", None),
-    ("post", "models/{model}/versions/", {"version": "v9", "artifact_uri": "s3://b/m/"}),
+    ("post", "models/{model}/versions/", {"version": "v9", "artifact_uri": "s3://bucket/m/"}),
     ("patch", "models/{model}/versions/{version}/", {"description": "changed"}),
     ("delete", "models/{model}/versions/{spare_version}/", None),
     ("post", "models/{spare_model}/archive/", None),

@@ -36,7 +36,9 @@ def test_renaming_a_version_in_use_is_refused_on_the_field(client, deployment):
 
 
 def test_renaming_a_version_to_a_taken_label_is_refused_on_the_field(client, model_version):
-    ModelVersion.objects.create(model=model_version.model, version="v9", artifact_uri="s3://b/k")
+    ModelVersion.objects.create(
+        model=model_version.model, version="v9", artifact_uri="s3://bucket/k"
+    )
     url = f"/api/v1/models/{model_version.model_id}/versions/{model_version.pk}/"
     response = client.patch(url, {"version": "v9"}, format="json")
     assert response.status_code == 400, response.content

@@ -267,7 +267,7 @@ def test_a_version_in_use_is_immutable_but_its_description(client, deployment):
     ],
 )
 def test_bad_version_input_answers_400(client, model_version, overrides, field, message):
-    body = {"version": "v9", "artifact_uri": "s3://b/m/", **overrides}
+    body = {"version": "v9", "artifact_uri": "s3://bucket/m/", **overrides}
     response = client.post(
         f"/api/v1/models/{model_version.model_id}/versions/", body, format="json"
     )

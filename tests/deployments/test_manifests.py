@@ -130,7 +130,8 @@ def test_the_pod_template_matches_its_selector():
 def test_the_container_comes_from_the_runtime_preset():
     server = container(m.deployment(BASE))
     assert server["image"] == "vllm/vllm-openai:v0.6.3"
-    assert server["args"] == ["--model", "s3://models/llama-3-8b/", "--port", "8000"]
+    # The weights are downloaded by the init container; the server reads the local copy.
+    assert server["args"] == ["--model", "/mnt/models", "--port", "8000"]
     assert server["ports"] == [{"name": "http", "containerPort": 8000, "protocol": "TCP"}]
     for probe in ("readinessProbe", "livenessProbe", "startupProbe"):
         assert server[probe]["httpGet"] == {"path": "/health", "port": "http"}, probe
@@ -255,7 +256,8 @@ def test_a_canary_at_25_percent_of_4_replicas_runs_3_stable_and_1_canary():
     objects = m.deployment_objects(CANARY)
     stable, canary = the(objects, "Deployment", "chat"), the(objects, "Deployment", "chat-canary")
     assert (stable["spec"]["replicas"], canary["spec"]["replicas"]) == (3, 1)
-    assert container(canary)["args"][1] == "s3://models/llama-3-8b-v2/"
+    downloads = canary["spec"]["template"]["spec"]["initContainers"][0]["args"]
+    assert downloads[0] == "s3://models/llama-3-8b-v2/"
     assert canary["spec"]["template"]["metadata"]["labels"]["gantry.dev/track"] == "canary"
 
 
@@ -319,6 +321,7 @@ def test_no_team_quota_means_no_resource_quota():
         ("Namespace", "dev-nlp"),
         ("LimitRange", "gantry-defaults"),
         ("ServiceAccount", "gantry-model-server"),
+        ("NetworkPolicy", "gantry-model-servers"),
     ]
 
 
@@ -326,3 +329,9 @@ def test_the_limit_range_gives_containers_default_requests_and_limits():
     limits = m.limit_range(NAMESPACE)["spec"]["limits"][0]
     assert limits["type"] == "Container"
     assert set(limits) == {"type", "default", "defaultRequest"}
+
+
+def test_a_namespace_without_named_sources_lets_in_only_its_own_pods():
+    fence = the(m.namespace_objects(NAMESPACE), "NetworkPolicy")
+    assert fence["spec"]["ingress"] == [{"from": [{"podSelector": {}}]}]
+    assert fence["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "gantry"

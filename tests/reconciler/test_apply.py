@@ -82,3 +82,27 @@ def test_reconciling_a_converged_deployment_again_changes_nothing(make_deploymen
         for kind in ("Deployment", "Service")
     }
     assert after == before
+
+
+def test_the_namespace_is_fenced_by_a_network_policy(make_deployment, environment, cluster):
+    environment.ingress_namespaces = "ingress-nginx, monitoring"
+    environment.save()
+    deployment = make_deployment()
+
+    run(deployment)
+
+    fence = cluster.get("NetworkPolicy", "gantry-model-servers", deployment.namespace)
+    assert fence is not None, "no NetworkPolicy in the team's namespace"
+    assert fence["spec"]["podSelector"] == {
+        "matchLabels": {"app.kubernetes.io/managed-by": "gantry"}
+    }
+    assert fence["spec"]["policyTypes"] == ["Ingress"], "egress must stay open"
+    sources = fence["spec"]["ingress"][0]["from"]
+    assert sources[0] == {"podSelector": {}}, "the namespace's own pods must be let in"
+    assert sources[1]["namespaceSelector"]["matchExpressions"] == [
+        {
+            "key": "kubernetes.io/metadata.name",
+            "operator": "In",
+            "values": ["ingress-nginx", "monitoring"],
+        }
+    ]

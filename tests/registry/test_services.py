@@ -35,31 +35,35 @@ def test_an_invalid_version_is_refused_and_not_saved(model, deployer):
 def test_a_custom_runtime_needs_an_image(model, deployer):
     with pytest.raises(ValidationError) as caught:
         services.create_model_version(
-            actor=deployer, model=model, version="v1", artifact_uri="s3://b/k", runtime="custom"
+            actor=deployer,
+            model=model,
+            version="v1",
+            artifact_uri="s3://bucket/k",
+            runtime="custom",
         )
     assert "needs an image" in caught.value.message_dict["image"][0]
 
 
 def test_an_unused_version_can_change(model, deployer):
     version = services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
-    services.update_model_version(version, actor=deployer, artifact_uri="s3://b/k2")
+    services.update_model_version(version, actor=deployer, artifact_uri="s3://bucket/k2")
     version.refresh_from_db()
-    assert version.artifact_uri == "s3://b/k2"
+    assert version.artifact_uri == "s3://bucket/k2"
 
 
 def test_a_version_in_use_changes_only_its_description(model, deployer, environment, team):
     version = services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
     Deployment.objects.create(team=team, environment=environment, name="d", model_version=version)
     services.update_model_version(version, actor=deployer, description="now with notes")
     with pytest.raises(ValidationError) as caught:
-        services.update_model_version(version, actor=deployer, artifact_uri="s3://b/other")
+        services.update_model_version(version, actor=deployer, artifact_uri="s3://bucket/other")
     assert "register a new version instead" in caught.value.message_dict["artifact_uri"][0]
     version.refresh_from_db()
-    assert (version.description, version.artifact_uri) == ("now with notes", "s3://b/k")
+    assert (version.description, version.artifact_uri) == ("now with notes", "s3://bucket/k")
 
 
 def test_preset_defaults_fill_in_image_port_and_health_path():
@@ -70,19 +74,19 @@ def test_preset_defaults_fill_in_image_port_and_health_path():
 
 def test_an_unused_version_is_deleted_and_the_audit_trail_keeps_what_it_was(model, deployer):
     version = services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
     services.delete_model_version(version, actor=deployer)
     assert not ModelVersion.objects.filter(pk=version.pk).exists()
     event = Event.objects.get(verb="delete", target=f"modelversion/{model}:v1")
-    assert (event.actor, event.message) == (deployer, "Deleted version v1 (s3://b/k).")
+    assert (event.actor, event.message) == (deployer, "Deleted version v1 (s3://bucket/k).")
 
 
 def test_a_version_in_use_is_not_deleted_and_the_refusal_names_the_deployment(
     model, deployer, environment, team
 ):
     version = services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
     Deployment.objects.create(
         team=team, environment=environment, name="chat", model_version=version
@@ -94,7 +98,7 @@ def test_a_version_in_use_is_not_deleted_and_the_refusal_names_the_deployment(
 
 def test_a_viewer_may_neither_delete_nor_archive(model, deployer, teammate):
     version = services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
     with pytest.raises(PermissionDenied):
         services.delete_model_version(version, actor=teammate)
@@ -107,7 +111,7 @@ def test_a_viewer_may_neither_delete_nor_archive(model, deployer, teammate):
 
 def test_archiving_keeps_the_model_and_its_versions_and_is_audited(model, deployer):
     services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
     services.archive_model(model, actor=deployer)
     model.refresh_from_db()
@@ -118,7 +122,7 @@ def test_archiving_keeps_the_model_and_its_versions_and_is_audited(model, deploy
 
 def test_a_model_with_a_version_in_use_is_not_archived(model, deployer, environment, team):
     version = services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
     Deployment.objects.create(
         team=team, environment=environment, name="chat", model_version=version
@@ -133,5 +137,5 @@ def test_an_archived_model_takes_no_new_versions(model, deployer):
     services.archive_model(model, actor=deployer)
     with pytest.raises(ValidationError, match="is archived"):
         services.create_model_version(
-            actor=deployer, model=model, version="v2", artifact_uri="s3://b/k"
+            actor=deployer, model=model, version="v2", artifact_uri="s3://bucket/k"
         )

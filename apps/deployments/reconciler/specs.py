@@ -42,6 +42,15 @@ def version_spec(version: ModelVersion) -> manifests.VersionSpec:
         image=version.effective_image,
         port=version.effective_port,
         health_path=version.effective_health_path,
+        artifact_size=version.artifact_size,
+    )
+
+
+def storage_spec(environment: Environment) -> manifests.StorageSpec:
+    return manifests.StorageSpec(
+        initializer_image=settings.GANTRY_STORAGE_INITIALIZER_IMAGE,
+        secret=environment.storage_secret,
+        service_account=environment.storage_service_account,
     )
 
 
@@ -60,6 +69,8 @@ def spec_of(record: Deployment) -> manifests.DeploymentSpec:
         stable=version_spec(record.model_version),
         canary=version_spec(record.canary_version) if record.canary_version_id else None,
         canary_weight=record.canary_weight,
+        storage=storage_spec(record.environment),
+        require_spread=record.environment.require_spread,
         replicas=record.replicas,
         min_replicas=record.min_replicas,
         max_replicas=record.max_replicas,
@@ -99,6 +110,7 @@ def namespace_spec(
         environment=environment.name,
         installation=settings.GANTRY_INSTALLATION,
         quota=quota_spec(quota),
+        ingress_from=tuple(environment.ingress_namespace_list),
     )
 
 
