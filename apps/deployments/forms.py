@@ -95,6 +95,7 @@ class DeployForm(forms.Form):
     )
 
     def __init__(self, *args: Any, user: Any, preview: bool = False, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")
         super().__init__(*args, **kwargs)
         self.preview = preview
         self.fields["model_version"].queryset = deployable_versions(user)

@@ -142,15 +142,20 @@ def test_autoscaling_and_mig_reach_the_service(as_user, deployer, model_version,
 def test_the_services_errors_show_beside_their_fields_and_nothing_is_created(
     as_user, deployer, model_version, environment
 ):
-    data = form_data(
-        model_version, environment, name="Not_A_Label", cpu="lots", scaling="autoscale"
-    )
+    data = form_data(model_version, environment, name="Not_A_Label", cpu="lots")
     page = as_user(deployer).post(NEW, data)
     assert page.status_code == 400
     errors = page.context["form"].errors
-    assert "name" in errors, errors
-    assert "cpu" in errors, errors
-    assert "max_replicas" in errors, "autoscaling without bounds is not pointed at them"
+    assert errors["name"][0].startswith("'Not_A_Label' is not a valid Kubernetes name")
+    assert errors["cpu"][0].startswith("'lots' is not a Kubernetes quantity")
+    assert not Deployment.objects.exists()
+
+
+def test_autoscaling_without_bounds_asks_for_them(as_user, deployer, model_version, environment):
+    page = as_user(deployer).post(NEW, form_data(model_version, environment, scaling="autoscale"))
+    assert page.context["form"].errors["max_replicas"] == [
+        "Autoscaling needs a minimum and a maximum, e.g. 1 and 4."
+    ]
     assert not Deployment.objects.exists()
 
 
