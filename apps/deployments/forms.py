@@ -80,7 +80,7 @@ class DeployForm(forms.Form):
         choices=[(NO_GPU, "No GPU"), (WHOLE_GPU, "Whole GPUs"), (MIG, "MIG slices")],
         initial=NO_GPU,
         widget=forms.RadioSelect,
-        label="GPUs",
+        label="Kind of GPU",
     )
     gpu_model = forms.ChoiceField(required=False, label="GPU model")
     mig_profile = forms.ChoiceField(required=False, label="MIG profile")
