@@ -112,4 +112,8 @@ def test_a_gpu_count_no_node_can_hold_shows_will_wait(
         )
     )
     expect(page.get_by_role("button", name="Deploy")).to_be_enabled()  # it informs, never blocks
+    # Offered: the models the cluster's nodes have, not every model the installation allows.
+    models = page.locator("#id_gpu_model option")
+    expect(models.filter(has_text=H100)).to_have_count(1)
+    expect(models.filter(has_text="NVIDIA-L4")).to_have_count(0)
     screenshot(page, "deploy-will-wait")

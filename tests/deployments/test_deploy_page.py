@@ -9,6 +9,8 @@ import pytest
 from django.test import Client
 from django.urls import reverse
 
+from apps.accounts.choices import Role
+from apps.accounts.models import Membership
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
 from tests import factories
@@ -64,9 +66,9 @@ def test_the_page_offers_my_versions_and_my_teams_environments(
     page = as_user(deployer).get(NEW)
     assert page.status_code == 200
     text = page.content.decode()
-    assert f'value="{model_version.pk}"' in text
-    assert f'value="{environment.pk}"' in text
-    assert f'value="{theirs.pk}"' not in text, "another team's version is offered"
+    assert f'<option value="{model_version.pk}"' in text
+    assert f'<option value="{environment.pk}"' in text
+    assert f'<option value="{theirs.pk}"' not in text, "another team's version is offered"
     assert "Choose a model version to see its team" in text
 
 
@@ -86,6 +88,17 @@ def test_a_viewer_is_refused_reading_and_posting(as_user, teammate, model_versio
     assert client.post(NEW, form_data(model_version, environment)).status_code == 403
     assert client.post(PREVIEW, form_data(model_version, environment)).status_code == 403
     assert not Deployment.objects.exists()
+
+
+def test_a_version_of_a_team_where_i_only_view_is_refused(as_user, deployer, other_team):
+    Membership.objects.create(user=deployer, team=other_team, role=Role.VIEWER)
+    theirs = factories.ModelVersionFactory(model__team=other_team)
+    client = as_user(deployer)
+    assert client.get(NEW, {"version": theirs.pk}).status_code == 403
+    text = client.get(NEW).content.decode()
+    assert f'<option value="{theirs.pk}"' not in text, (
+        "a version the user may not deploy is offered"
+    )
 
 
 def test_an_unreachable_cluster_falls_back_to_the_configured_lists_and_says_so(
