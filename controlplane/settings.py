@@ -291,6 +291,9 @@ GANTRY_LOG_MAX_LINES = env_int("GANTRY_LOG_MAX_LINES", 1000, minimum=1)
 # A deployment's pods are read live from its cluster and kept this long in the shared
 # cache, so a page that polls them does not multiply the API server's load.
 GANTRY_PODS_CACHE_S = env_int("GANTRY_PODS_CACHE_S", 3, minimum=0)
+# The deploy form's GPU choices and capacity preview read a cluster's nodes and pods;
+# kept this long in the shared cache (an unreachable cluster too, to skip its timeout).
+GANTRY_CLUSTER_NODES_CACHE_S = env_int("GANTRY_CLUSTER_NODES_CACHE_S", 10, minimum=0)
 
 # Values of the nvidia.com/gpu.product node label that deployments may ask for.
 GANTRY_GPU_MODELS = env_list(

@@ -69,23 +69,46 @@ def admit(
     quota = Quota.objects.select_for_update().filter(team=team).first()
     if quota is None:
         return
-    broken = usage.refusals(
+    broken = [c for c in _checks(quota, team, deployment_id, before, after) if c.refused]
+    if broken:
+        raise ValidationError(
+            [
+                ValidationError(
+                    usage.refusal_message(c.resource, c.limit, c.in_use, c.requested),
+                    code="quota_exceeded",
+                    params={"field": usage.spec_field(c.resource)},
+                )
+                for c in sorted(broken, key=lambda c: c.resource)
+            ]
+        )
+
+
+def preview(
+    *, team: Team, deployment_id: int | None, before: usage.Demand, after: usage.Demand
+) -> list[usage.Check]:
+    """Admission's dry run: the same checks `admit` makes, one per limited resource,
+    without the lock and without refusing. A form shows them before the user asks;
+    `admit` still decides when the change is made (a race may refuse it there).
+    """
+    quota = Quota.objects.filter(team=team).prefetch_related("limits").first()
+    if quota is None:
+        return []
+    return _checks(quota, team, deployment_id, before, after)
+
+
+def _checks(
+    quota: Quota,
+    team: Team,
+    deployment_id: int | None,
+    before: usage.Demand,
+    after: usage.Demand,
+) -> list[usage.Check]:
+    return usage.assess(
         limits_of(quota),
         others=held_by_team(team, excluding=deployment_id),
         before=before,
         after=after,
     )
-    if broken:
-        raise ValidationError(
-            [
-                ValidationError(
-                    usage.refusal_message(*refusal),
-                    code="quota_exceeded",
-                    params={"field": usage.spec_field(refusal[0])},
-                )
-                for refusal in broken
-            ]
-        )
 
 
 def team_usage(team: Team) -> list[usage.UsageRow]:

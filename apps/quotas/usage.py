@@ -88,25 +88,75 @@ def pod_demand(
     return Demand(amounts)
 
 
+@dataclass(frozen=True)
+class Check:
+    """One limited resource weighed for a change: what admission decides, and why."""
+
+    resource: str
+    limit: Fraction
+    in_use: Fraction  # held by the team's other deployments
+    requested: Fraction  # held by this deployment after the change
+    refused: bool
+
+    @property
+    def remaining(self) -> Fraction:
+        return self.limit - self.in_use - self.requested
+
+
+def assess(
+    limits: Mapping[str, Amount], *, others: Demand, before: Demand, after: Demand
+) -> list[Check]:
+    """Every limited resource weighed for a change from `before` to `after`.
+
+    `others` is what the team's other deployments hold. Only resources the change
+    grows can be refused, so shrinking, stopping or deleting always passes, even for
+    a team already over a limit an admin has lowered.
+    """
+    checks = []
+    for name, raw_limit in sorted(limits.items(), key=lambda item: _order(item[0])):
+        limit = Fraction(raw_limit)
+        requested = after.get(name)
+        in_use = others.get(name)
+        grows = requested > before.get(name)
+        checks.append(Check(name, limit, in_use, requested, grows and in_use + requested > limit))
+    return checks
+
+
 def refusals(
     limits: Mapping[str, Amount], *, others: Demand, before: Demand, after: Demand
 ) -> list[tuple[str, Fraction, Fraction, Fraction]]:
-    """The (resource, limit, in use, requested) that a change from `before` to `after` breaks.
+    """The (resource, limit, in use, requested) that a change from `before` to `after` breaks."""
+    return [
+        (c.resource, c.limit, c.in_use, c.requested)
+        for c in sorted(
+            assess(limits, others=others, before=before, after=after), key=lambda c: c.resource
+        )
+        if c.refused
+    ]
 
-    `others` is what the team's other deployments hold. Only resources the change
-    grows are checked, so shrinking, stopping or deleting always passes, even for
-    a team already over a limit an admin has lowered.
-    """
-    broken = []
-    for name, raw_limit in sorted(limits.items()):
-        limit = Fraction(raw_limit)
-        requested = after.get(name)
-        if requested <= before.get(name):
-            continue
-        in_use = others.get(name)
-        if in_use + requested > limit:
-            broken.append((name, limit, in_use, requested))
-    return broken
+
+def preview_text(check: Check, team: str) -> str:
+    """A check in words, e.g. `This uses 4 of nlp's 8 NVIDIA-H100-80GB-HBM3 GPUs; 4 would
+    remain`; a refused one is admission's own refusal message."""
+    name = check.resource
+    if check.refused:
+        return refusal_message(name, check.limit, check.in_use, check.requested)
+    used = amount_text(name, check.requested) if check.requested else "none"
+    others = f" ({amount_text(name, check.in_use)} more in use)" if check.in_use else ""
+    remaining = amount_text(name, max(check.remaining, Fraction(0)))
+    return (
+        f"This uses {used} of {team}'s {amount_text(name, check.limit)} {noun(name)}{others}; "
+        f"{remaining} would remain"
+    )
+
+
+def noun(name: str) -> str:
+    """What a resource's amounts count, in words: 'GPUs (any model)', 'CPU cores'."""
+    if name.startswith(GPU_PREFIX):
+        return f"{label(name)} GPUs"
+    if name.startswith(MIG_PREFIX):
+        return f"{label(name)} MIG slices"
+    return {GPUS: "GPUs (any model)", CPU: "CPU cores", MEMORY: "memory"}.get(name, name)
 
 
 def refusal_message(name: str, limit: Amount, in_use: Amount, requested: Amount) -> str:
