@@ -13,7 +13,13 @@ from apps.deployments.models import Deployment
 from apps.registry.models import ModelVersion
 
 
-class ScaleForm(forms.Form):
+class PageForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # "Replicas", not "Replicas:"
+        super().__init__(*args, **kwargs)
+
+
+class ScaleForm(PageForm):
     mode = forms.ChoiceField(
         choices=[("fixed", "A fixed number of replicas"), ("autoscale", "Autoscale between")],
         widget=forms.RadioSelect,
@@ -49,7 +55,7 @@ class ScaleForm(forms.Form):
         return bounds
 
 
-class ResourcesForm(forms.Form):
+class ResourcesForm(PageForm):
     cpu = forms.CharField(label="CPU", max_length=32, help_text="Cores per replica, e.g. 2 or 500m")
     memory = forms.CharField(max_length=32, help_text="Per replica, e.g. 16Gi")
     gpu_count = forms.IntegerField(
@@ -66,7 +72,7 @@ class ResourcesForm(forms.Form):
         return dict(self.cleaned_data)
 
 
-class CanaryForm(forms.Form):
+class CanaryForm(PageForm):
     version = forms.ModelChoiceField(queryset=ModelVersion.objects.none(), label="Canary version")
     weight = forms.IntegerField(
         min_value=0, max_value=100, label="Weight (%)", help_text="Share of traffic, e.g. 20"
@@ -84,7 +90,7 @@ class CanaryForm(forms.Form):
         return {"version": self.cleaned_data["version"], "weight": self.cleaned_data["weight"]}
 
 
-class DeleteForm(forms.Form):
+class DeleteForm(PageForm):
     confirm = forms.CharField(label="Type the deployment's name to delete it", max_length=63)
 
     def __init__(self, *args: Any, deployment: Deployment, **kwargs: Any) -> None:
@@ -101,14 +107,14 @@ class DeleteForm(forms.Form):
         return {}
 
 
-class RollbackForm(forms.Form):
+class RollbackForm(PageForm):
     revision = forms.IntegerField(min_value=1)
 
     def arguments(self) -> dict[str, Any]:
         return {"revision_number": self.cleaned_data["revision"]}
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(PageForm):
     """Stop, start, promote and abort: nothing to type, the button says it all."""
 
     def arguments(self) -> dict[str, Any]:
