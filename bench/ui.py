@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import os
 import statistics
+import sys
 import time
 from collections.abc import Callable
 
@@ -165,7 +166,7 @@ def _model_page(emit: Emit, client, teams) -> None:
     except NoReverseMatch:
         # MODEL PAGE: /models/<id>/ is built with the registry's pages; until they are
         # merged there is nothing to measure here.
-        print("bench: ui.model_* skipped: no model page (registry:model) on this branch")
+        print("ui.model_* skipped: no model page (registry:model) on this branch", file=sys.stderr)
         return
     timings, queries = _measure(client, url)
     emit("ui.model_p95_ms", _percentile(timings, 0.95), "ms")

@@ -149,3 +149,31 @@ def test_a_viewer_sees_the_page_without_any_action(
     _tab(page, "History")
     expect(page.get_by_role("button", name=re.compile("Roll back"))).to_have_count(0)
     screenshot(page, "deployment-viewer-history")
+
+
+HIDE = """() => {
+  Object.defineProperty(document, "visibilityState", {value: "hidden", configurable: true});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+SHOW = """() => {
+  Object.defineProperty(document, "visibilityState", {value: "visible", configurable: true});
+  document.dispatchEvent(new Event("visibilitychange"));
+}"""
+
+
+def test_polling_pauses_while_the_tab_is_hidden_and_resumes_at_once(
+    signed_in, site, teammate, make_deployment
+):
+    deployment = make_deployment()
+    page = signed_in(teammate)
+    polls: list[str] = []
+    page.on("request", lambda r: polls.append(r.url) if "/live/" in r.url else None)
+    page.goto(f"{site}/deployments/{deployment.pk}/")
+    with page.expect_request(re.compile(r"/live/header/"), timeout=8_000):
+        pass  # polling runs while visible
+    page.evaluate(HIDE)
+    polls.clear()
+    page.wait_for_timeout(11_000)  # two polling periods
+    assert polls == [], f"polled while hidden: {polls}"
+    with page.expect_request(re.compile(r"/live/header/"), timeout=2_000):
+        page.evaluate(SHOW)  # not waiting for the next period
