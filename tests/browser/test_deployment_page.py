@@ -115,6 +115,8 @@ def test_a_deployer_watches_scales_debugs_rolls_back_runs_a_canary_and_deletes(
 
     _tab(page, "Events")
     expect(page.locator("table.events")).to_contain_text("dara")
+    # Kubernetes' own words beside Gantry's: the scheduler placing a pod.
+    expect(page.locator("table.events")).to_contain_text("Scheduled")
     screenshot(page, "deployment-events")
     _tab(page, "Manifest")
     expect(page.locator("pre.manifest")).to_contain_text("kind: Deployment")

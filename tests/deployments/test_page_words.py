@@ -1,5 +1,6 @@
 """The deployment page's sentences: the header's reason, log text, a revision diff."""
 
+from apps.deployments import pods
 from apps.deployments.pages import words
 
 AVAILABLE = {"type": "Available", "status": "True", "reason": "AllReplicasReady", "message": ""}
@@ -154,3 +155,37 @@ def test_what_changed_lists_only_the_changes_and_names_deleted_versions():
     )
     assert words.changes_in_words(None, SPEC, {}) == "created"
     assert words.changes_in_words(SPEC, dict(SPEC), {}) == "no spec change"
+
+
+def _event(kind: str, name: str, reason: str, when: str, **extra) -> dict:
+    return {
+        "involvedObject": {"kind": kind, "name": name},
+        "reason": reason,
+        "message": f"{reason} happened",
+        "type": extra.get("type", "Normal"),
+        "lastTimestamp": when,
+        "source": {"component": extra.get("component", "kubelet")},
+        "count": extra.get("count", 1),
+    }
+
+
+def test_kubernetes_events_of_the_deployment_only_newest_first():
+    events = [
+        _event("Pod", "chat-7d9f8c6b5-x4k2p", "Pulled", "2026-01-01T00:00:02Z"),
+        _event("Pod", "chat-canary-6c5b4a3d2-abcde", "BackOff", "2026-01-01T00:00:03Z"),
+        _event("ReplicaSet", "chat-7d9f8c6b5", "SuccessfulCreate", "2026-01-01T00:00:01Z"),
+        _event("Deployment", "chat", "ScalingReplicaSet", "2026-01-01T00:00:00Z"),
+        # Another deployment whose name starts the same, and another kind of object.
+        _event("Pod", "chat-v2-7d9f8c6b5-x4k2p", "Pulled", "2026-01-01T00:00:04Z"),
+        _event("Pod", "chatbot-7d9f8c6b5-x4k2p", "Pulled", "2026-01-01T00:00:04Z"),
+        _event("ConfigMap", "chat", "Changed", "2026-01-01T00:00:04Z"),
+    ]
+    rows = pods.event_rows(events, "chat")
+    assert [r["reason"] for r in rows] == [
+        "BackOff",
+        "Pulled",
+        "SuccessfulCreate",
+        "ScalingReplicaSet",
+    ]
+    assert rows[0]["object"] == "Pod/chat-canary-6c5b4a3d2-abcde"
+    assert rows[0]["component"] == "kubelet"

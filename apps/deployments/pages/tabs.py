@@ -79,10 +79,47 @@ def pods_tab(request: HttpRequest, deployment: Deployment) -> dict[str, Any]:
 
 
 def events_tab(request: HttpRequest, deployment: Deployment) -> dict[str, Any]:
-    """Audit events (who did what) and the cluster's (condition changes), newest first."""
+    """One timeline, newest first: Gantry's audit trail (who did what), the reconciler's
+    condition changes, and Kubernetes' own events (scheduler, kubelet) while the
+    cluster keeps them. Pages follow the stored events; each Kubernetes event goes
+    on the page whose time span holds it."""
     events = Event.objects.filter(deployment=deployment).order_by("-created_at", "-id")
     page = Paginator(events, EVENTS_PER_PAGE).get_page(request.GET.get("page"))
-    return {"events_page": page}
+    stored = list(page.object_list)
+    rows = [
+        {
+            "when": e.created_at,
+            "source": e.get_source_display(),
+            "who": "" if e.source == "cluster" else e.actor_name,
+            "what": e.verb,
+            "message": e.message,
+        }
+        for e in stored
+    ]
+    kube_error = ""
+    try:
+        live = podlogs.list_events(deployment)
+    except podlogs.PodsError as exc:
+        live, kube_error = [], str(exc)
+    newest = stored[0].created_at if stored and page.number > 1 else None
+    oldest = stored[-1].created_at if stored and page.has_next() else None
+    for event in live:
+        when = _when(event["when"])
+        if when is None or (newest and when > newest) or (oldest and when <= oldest):
+            continue
+        count = f" (seen {event['count']} times)" if event["count"] > 1 else ""
+        rows.append(
+            {
+                "when": when,
+                "source": "Kubernetes",
+                "who": event["component"],
+                "what": event["reason"],
+                "message": f"{event['object']}: {event['message']}{count}",
+                "warning": event["type"] == "Warning",
+            }
+        )
+    rows.sort(key=lambda r: r["when"], reverse=True)
+    return {"events_page": page, "timeline": rows, "kube_events_error": kube_error}
 
 
 def _version_names(specs: list[dict[str, Any]]) -> dict[int, str]:
