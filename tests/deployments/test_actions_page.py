@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from django.contrib.messages import get_messages
 from django.test import Client
+from django.urls import NoReverseMatch, reverse
 
 from apps.deployments import services
 from apps.deployments.choices import State
@@ -80,8 +81,15 @@ def test_changing_resources_over_the_quota_is_refused_and_writes_nothing(
 def test_the_resources_form_asks_for_the_quota_preview_once_it_exists(client, deployer, deployment):
     client.force_login(deployer)
     text = client.get(f"/deployments/{deployment.pk}/?tab=actions").content.decode()
-    # deployments:preview comes with the deploy form; until then the form has no preview.
-    assert ("?deployment=" in text) == ("/deployments/preview" in text or "hx-post=" in text)
+    form = text[text.index('<form id="resources-form"') :]
+    form = form[: form.index(">")]
+    # deployments:preview comes with the deploy form; until it is there, no preview is asked.
+    try:
+        preview = reverse("deployments:preview")
+    except NoReverseMatch:
+        assert "hx-post" not in form
+    else:
+        assert f'hx-post="{preview}?deployment={deployment.pk}"' in form
 
 
 def test_canary_promote_and_abort(client, deployer, deployment, model_version):
