@@ -114,7 +114,7 @@ def test_the_events_tab_is_newest_first_and_paginated(client, teammate, deployme
     assert "event number 9<" not in first
     assert "Page 1 of 2" in first
     # Kubernetes' own events come from the cluster, which cannot be reached here.
-    assert "Kubernetes&#x27; own events cannot be shown: Cluster &#x27;local&#x27;" in first
+    assert "Kubernetes' own events cannot be shown: Cluster &#x27;local&#x27;" in first
     second = _text(_page(client, teammate, deployment, "?tab=events&page=2"))
     assert "event number 0<" in second
     assert "Created with" in second  # the audit event of the create, oldest
