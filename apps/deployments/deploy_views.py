@@ -41,7 +41,7 @@ def new_deployment(request: HttpRequest) -> HttpResponse:
             created = _create(request, form)
             if created is not None:
                 messages.success(request, f"Deployment {created.name} created; it is starting.")
-                return redirect(reverse("monitoring:deployment", args=[created.pk]))
+                return redirect(reverse("deployments:detail", args=[created.pk]))
     else:
         if request.method == "POST":
             initial = {k: v for k, v in request.POST.dict().items() if k in DeployForm.base_fields}

@@ -19,6 +19,7 @@ from apps.deployments.models import Deployment
 from apps.deployments.reconciler.specs import cluster_ref
 
 CACHE_KEY = "deployment-pods:{installation}:{pk}"
+EVENTS_CACHE_KEY = "deployment-kube-events:{installation}:{pk}"
 # kube-apiserver's own answers when it is up but cannot serve: worth trying later.
 UNAVAILABLE_STATUSES = {429, 500, 502, 503, 504}
 
@@ -112,6 +113,27 @@ def list_pods(deployment: Deployment) -> list[dict[str, Any]]:
             raise _down(deployment) from None
         raise LogRefused(f"Cluster '{cluster.ref.name}' refused to list pods: {exc}") from None
     rows = [row.as_dict() for row in pods.sort_rows([pods.pod_row(p, products) for p in live])]
+    if settings.GANTRY_PODS_CACHE_S:
+        cache.set(key, rows, settings.GANTRY_PODS_CACHE_S)
+    return rows
+
+
+def list_events(deployment: Deployment) -> list[dict[str, Any]]:
+    """Kubernetes' events about the deployment's pods, ReplicaSets and Deployments (the
+    scheduler's, the kubelet's), newest first; the cluster keeps them about an hour.
+    Cached like the pods."""
+    key = EVENTS_CACHE_KEY.format(installation=settings.GANTRY_INSTALLATION, pk=deployment.pk)
+    rows = cache.get(key)
+    if rows is not None:
+        return rows
+    cluster = _cluster(deployment)
+    try:
+        live = cluster.list("Event", namespace=deployment.namespace)
+    except kube.KubeError as exc:
+        if _unavailable(exc):
+            raise _down(deployment) from None
+        raise LogRefused(f"Cluster '{cluster.ref.name}' refused to list events: {exc}") from None
+    rows = pods.event_rows(live, deployment.name)
     if settings.GANTRY_PODS_CACHE_S:
         cache.set(key, rows, settings.GANTRY_PODS_CACHE_S)
     return rows

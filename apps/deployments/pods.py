@@ -200,3 +200,40 @@ def log_refusal(pod: dict[str, Any], container: str, previous: bool) -> str:
         message = waiting.get("message", "")
         return f"the container has not started: {reason}" + (f" — {message}" if message else "")
     return ""
+
+
+def _owned_name(deployment_name: str) -> re.Pattern[str]:
+    """The names the deployment's Deployments, ReplicaSets and pods can have."""
+    base = re.escape(deployment_name)
+    return re.compile(rf"{base}(-canary)?(-[a-z0-9]{{6,10}}(-[a-z0-9]{{5}})?)?")
+
+
+def event_rows(events: list[dict[str, Any]], deployment_name: str) -> list[dict[str, Any]]:
+    """Kubernetes events about the deployment's Deployments, ReplicaSets and pods, as
+    timeline rows (scheduler, kubelet, controllers), newest first."""
+    owned = _owned_name(deployment_name)
+    kinds = {"Pod", "ReplicaSet", "Deployment", "HorizontalPodAutoscaler"}
+    rows = []
+    for event in events:
+        involved = event.get("involvedObject") or {}
+        name = involved.get("name", "")
+        if involved.get("kind") not in kinds or not owned.fullmatch(name):
+            continue
+        source = event.get("source") or {}
+        when = (
+            event.get("lastTimestamp")
+            or event.get("eventTime")
+            or (event.get("metadata") or {}).get("creationTimestamp")
+        )
+        rows.append(
+            {
+                "when": when,
+                "type": event.get("type", ""),
+                "reason": event.get("reason", ""),
+                "message": event.get("message", ""),
+                "object": f"{involved.get('kind')}/{name}",
+                "component": source.get("component") or event.get("reportingComponent", ""),
+                "count": event.get("count") or 1,
+            }
+        )
+    return sorted(rows, key=lambda r: r["when"] or "", reverse=True)

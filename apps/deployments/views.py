@@ -1,5 +1,5 @@
-"""Browser pages of deployments (a deployment's own page, with its charts, is
-apps.monitoring's `monitoring:deployment`)."""
+"""Browser pages of deployments: the list (a deployment's own page and its tabs are
+in apps.deployments.pages)."""
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse

@@ -4,6 +4,6 @@ from apps.monitoring import views
 
 app_name = "monitoring"
 urlpatterns = [
-    path("deployments/<int:pk>/", views.deployment_page, name="deployment"),
+    path("deployments/<int:pk>/charts/", views.deployment_charts, name="charts"),
     path("fleet/", views.fleet_page, name="fleet"),
 ]

@@ -1,4 +1,5 @@
-"""Pages with charts: a deployment's dashboard and the fleet overview.
+"""Pages with charts: a deployment's charts (a fragment of the deployment page,
+`deployments:detail`, loaded by htmx) and the fleet overview.
 
 Each view is a scoped fetch, one service call and a render. A Prometheus that
 is slow, down or misconfigured never fails the page: each panel says so in place.
@@ -22,15 +23,16 @@ def _bad_range(request: HttpRequest, template: str, context: dict, exc: RangeErr
 
 
 @login_required
-def deployment_page(request: HttpRequest, pk: int) -> HttpResponse:
+def deployment_charts(request: HttpRequest, pk: int) -> HttpResponse:
+    """The charts of the deployment page's Overview tab, as an HTML fragment."""
     deployment = get_object_or_404(services.visible_deployments(request.user), pk=pk)
     context = {"deployment": deployment}
     try:
         dashboard = services.deployment_dashboard(deployment, _range(request))
     except RangeError as exc:
-        return _bad_range(request, "monitoring/deployment.html", context, exc)
+        return _bad_range(request, "monitoring/_charts.html", context, exc)
     context.update(dashboard=dashboard, ranges=dashboard.ranges, selected_range=_range(request))
-    return render(request, "monitoring/deployment.html", context)
+    return render(request, "monitoring/_charts.html", context)
 
 
 @login_required

@@ -91,7 +91,12 @@ def call(client, world: World, method: str, path: str, body):
 # sign-in. tests/api/test_page_isolation.py fails for a page missing from here.
 PAGES = {
     "deployments:list": ("list", "/deployments/"),
-    "monitoring:deployment": ("team", "/deployments/{deployment}/"),
+    "deployments:detail": ("team", "/deployments/{deployment}/"),
+    "deployments:live": ("team", "/deployments/{deployment}/live/header/"),
+    "deployments:log": ("team", "/deployments/{deployment}/logs/"),
+    "deployments:log-download": ("team", "/deployments/{deployment}/logs/download/"),
+    "deployments:act": ("team", "/deployments/{deployment}/actions/stop/"),
+    "monitoring:charts": ("team", "/deployments/{deployment}/charts/"),
     "monitoring:fleet": ("list", "/fleet/"),
     "home": ("redirect", "/"),
     "api-docs": ("list", "/api/docs/"),

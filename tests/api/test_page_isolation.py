@@ -45,6 +45,8 @@ SIGNED_IN_STATUS = {
     "home": 302,  # the deployments list
     "login": 302,  # already signed in: on to the deployments list
     "logout": 405,  # signing out is a POST, CSRF-protected
+    "deployments:act": 405,  # actions are POSTs
+    "deployments:log-download": 400,  # no pod chosen: says to choose one
 }
 
 

@@ -72,7 +72,7 @@ def llama(team, environment):
 
 def test_an_unreachable_prometheus_is_reported_in_each_panel_of_a_200_page(client, owner, llama):
     client.force_login(owner)
-    response = client.get(f"/deployments/{llama.pk}/")
+    response = client.get(f"/deployments/{llama.pk}/charts/")
     assert response.status_code == 200
     url = Cluster.objects.get().prometheus_url
     text = response.content.decode()
@@ -86,7 +86,7 @@ def test_a_prometheus_that_hangs_is_asked_once_not_once_per_panel(
 ):
     Cluster.objects.update(prometheus_url=silent_server.url)
     client.force_login(owner)
-    response = client.get(f"/deployments/{llama.pk}/")
+    response = client.get(f"/deployments/{llama.pk}/charts/")
     assert response.status_code == 200
     assert f"Prometheus at {silent_server.url} did not answer in 1 s." in response.content.decode()
     assert silent_server.connections == 1
@@ -104,7 +104,7 @@ def test_a_prometheus_problem_is_reported_on_the_fleet_page_too(client, owner, l
 
 def test_an_unknown_range_is_a_clear_error(client, owner, llama):
     client.force_login(owner)
-    response = client.get(f"/deployments/{llama.pk}/?range=2y")
+    response = client.get(f"/deployments/{llama.pk}/charts/?range=2y")
     assert response.status_code == 400
     assert (
         "Unknown range &#x27;2y&#x27;; use one of 15m, 1h, 6h, 24h, 7d" in response.content.decode()
@@ -114,12 +114,12 @@ def test_an_unknown_range_is_a_clear_error(client, owner, llama):
 
 def test_another_teams_deployment_is_not_found(client, outsider, llama):
     client.force_login(outsider)
-    assert client.get(f"/deployments/{llama.pk}/").status_code == 404
+    assert client.get(f"/deployments/{llama.pk}/charts/").status_code == 404
     assert client.get(f"/api/v1/deployments/{llama.pk}/metrics/").status_code == 404
 
 
 def test_pages_need_a_login(client, llama):
-    assert client.get(f"/deployments/{llama.pk}/").status_code == 302
+    assert client.get(f"/deployments/{llama.pk}/charts/").status_code == 302
     assert client.get("/fleet/").status_code == 302
     assert client.get(f"/api/v1/deployments/{llama.pk}/metrics/").status_code in (401, 403)
 
@@ -218,7 +218,7 @@ def test_a_url_that_is_not_prometheus_is_reported_in_place(client, owner, llama)
     try:
         Cluster.objects.update(prometheus_url=other.url)
         client.force_login(owner)
-        response = client.get(f"/deployments/{llama.pk}/")
+        response = client.get(f"/deployments/{llama.pk}/charts/")
     finally:
         other.close()
     assert response.status_code == 200
@@ -251,7 +251,7 @@ def test_what_another_server_answers_is_never_echoed(
     try:
         Cluster.objects.update(prometheus_url=other.url)
         client.force_login(owner)
-        page = client.get(f"/deployments/{llama.pk}/").content.decode()
+        page = client.get(f"/deployments/{llama.pk}/charts/").content.decode()
         api = client.get(f"/api/v1/deployments/{llama.pk}/metrics/").content.decode()
         fleet = client.get("/fleet/").content.decode()
     finally:
@@ -266,7 +266,7 @@ def test_the_password_in_a_prometheus_url_is_never_shown_or_logged(client, owner
     Cluster.objects.update(prometheus_url=f"http://gantry:s3cret@127.0.0.1:{port}")
     client.force_login(owner)
     with caplog.at_level("WARNING", logger="apps.monitoring"):
-        page = client.get(f"/deployments/{llama.pk}/").content.decode()
+        page = client.get(f"/deployments/{llama.pk}/charts/").content.decode()
         api = client.get(f"/api/v1/deployments/{llama.pk}/metrics/").content.decode()
         fleet = client.get("/fleet/").content.decode()
     assert f"Prometheus at http://***@127.0.0.1:{port} cannot be reached" in page
@@ -291,7 +291,7 @@ def test_a_prometheus_url_with_credentials_works_and_hides_them_in_notes(
     notes = [panel["note"] for panel in body["panels"]]
     assert all(panel["error"] is None for panel in body["panels"]), body["panels"]
     assert any(f"scraped by the Prometheus at {shown}" in note for note in notes), notes
-    page = client.get(f"/deployments/{quiet.pk}/").content.decode()
+    page = client.get(f"/deployments/{quiet.pk}/charts/").content.decode()
     assert "s3cret" not in page + str(body)
 
 
