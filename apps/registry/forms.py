@@ -17,6 +17,10 @@ from apps.registry.runtimes import PRESETS
 
 
 class ServiceForm(forms.Form):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("label_suffix", "")  # labels are on their own line, no colon needed
+        super().__init__(*args, **kwargs)
+
     def add_service_errors(self, exc: ValidationError) -> None:
         """Show a service's refusal per field; an error of no field of ours tops the form."""
         if not hasattr(exc, "error_dict"):
@@ -86,8 +90,8 @@ class RegisterVersionForm(ServiceForm):
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     FIELDSETS = (
-        ("Version", ("version", "artifact_uri", "description")),
-        ("Runtime", ("runtime", "image", "port", "health_path")),
+        ("Artifact", ("version", "artifact_uri", "description")),
+        ("Serving", ("runtime", "image", "port", "health_path")),
         ("Default resources per replica", ("default_cpu", "default_memory", "default_gpu_count")),
     )
 
