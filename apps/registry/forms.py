@@ -80,13 +80,12 @@ class RegisterVersionForm(ServiceForm):
         max_length=200,
         help_text="Readiness path, e.g. '/health'; empty uses the runtime's.",
     )
-    default_cpu = forms.CharField(
-        label="Default CPU", initial="1", help_text="Per replica, e.g. '2' or '500m'."
+    # Labelled by their fieldset too ("Default resources per replica").
+    default_cpu = forms.CharField(label="CPU", initial="1", help_text="e.g. '2' or '500m'.")
+    default_memory = forms.CharField(label="Memory", initial="4Gi", help_text="e.g. '16Gi'.")
+    default_gpu_count = forms.IntegerField(
+        label="GPUs", initial=0, help_text="Whole GPUs, e.g. 1; 0 for none."
     )
-    default_memory = forms.CharField(
-        label="Default memory", initial="4Gi", help_text="Per replica, e.g. '16Gi'."
-    )
-    default_gpu_count = forms.IntegerField(label="Default GPUs", initial=0)
     description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     FIELDSETS = (

@@ -6,6 +6,7 @@ the list, prefetches for a model's versions and the deployments running them.
 """
 
 from django.db.models import Count, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from apps.registry.models import Model, ModelVersion
 
@@ -14,14 +15,18 @@ def with_summary(models: QuerySet[Model]) -> QuerySet[Model]:
     """Models with `latest_version` (its label) and `deployment_count` annotated.
 
     A canary is always another version of the same model, so the deployments
-    whose stable version belongs to a model are all those that run it.
+    whose stable version belongs to a model are all those that run it. Both are
+    subqueries rather than a join and GROUP BY, so PostgreSQL computes them for
+    the rows of the page only, through the foreign keys' indexes.
     """
-    latest = ModelVersion.objects.filter(model=OuterRef("pk")).order_by("-created_at", "-id")
+    versions = ModelVersion.objects.filter(model=OuterRef("pk"))
+    latest = versions.order_by("-created_at", "-id").values("version")[:1]
+    running = versions.values("model").annotate(n=Count("deployments")).values("n")
     return (
         models.select_related("team")
         .annotate(
-            latest_version=Subquery(latest.values("version")[:1]),
-            deployment_count=Count("versions__deployments", distinct=True),
+            latest_version=Subquery(latest),
+            deployment_count=Coalesce(Subquery(running), 0),
         )
         .order_by("team__name", "name", "id")
     )
@@ -35,7 +40,20 @@ def versions_with_lineage(model: Model) -> QuerySet[ModelVersion]:
     """
     # The related model comes from the relation itself: registry may not import deployments.
     deployments = ModelVersion._meta.get_field("deployments").related_model
-    running = deployments.objects.select_related("environment").order_by("name", "id")
+    # Only what the page shows: a deployment's status JSON is large and not read here.
+    running = (
+        deployments.objects.select_related("environment")
+        .only(
+            "name",
+            "state",
+            "canary_weight",
+            "available_replicas",
+            "model_version",
+            "canary_version",
+            "environment__name",
+        )
+        .order_by("name", "id")
+    )
     return (
         model.versions.select_related("created_by")
         .prefetch_related(
