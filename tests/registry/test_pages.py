@@ -94,6 +94,16 @@ def test_a_bad_team_filter_is_explained_not_a_500(deployer, model):
     assert not response.context["page"].object_list
 
 
+def test_the_list_pages_by_25_and_its_links_keep_the_filters(deployer, team):
+    for i in range(30):
+        factories.ModelFactory(team=team, name=f"ranker-{i:02d}")
+    response = _client(deployer).get("/models/?name=ranker&page=2")
+    assert [m.name for m in response.context["page"].object_list] == [
+        f"ranker-{i:02d}" for i in range(25, 30)
+    ]
+    assert 'href="?name=ranker&amp;page=1"' in response.content.decode()
+
+
 def test_the_list_costs_the_same_queries_for_5_and_50_models(deployer, team, environment):
     client = _client(deployer)
 
