@@ -7,9 +7,7 @@ ui.deployment_sql_queries: SQL queries of that request with 10,000 deployments; 
     run fails if it differs from the count with 10 (it must not grow with the fleet).
 ui.deployment_charts_p95_ms: the Overview's charts fragment (/deployments/<id>/charts/)
     with Prometheus' answers cached, as a page polled by several viewers sees them.
-ui.model_p95_ms / ui.model_sql_queries: the model page of a model with 50 versions,
-    /models/<id>/ — measured once that page exists (the registry's pages); skipped
-    with a note until then.
+(The model page's figures, ui.model_*, are bench/ui_models.py's.)
 """
 
 from __future__ import annotations
@@ -23,15 +21,12 @@ from collections.abc import Callable
 DEPLOYMENTS = 10_000
 TEAMS = 50
 RENDERS = 60
-MODEL_VERSIONS = 50
 
 NAMES = [
     "ui.deployment_p50_ms",
     "ui.deployment_p95_ms",
     "ui.deployment_sql_queries",
     "ui.deployment_charts_p95_ms",
-    "ui.model_p95_ms",
-    "ui.model_sql_queries",
 ]
 
 Emit = Callable[[str, float, str], None]
@@ -150,29 +145,6 @@ def _measure(client, url: str, renders: int = RENDERS) -> tuple[list[float], int
     return timings, len(captured.captured_queries)
 
 
-def _model_page(emit: Emit, client, teams) -> None:
-    """The model page of a model with MODEL_VERSIONS versions, once the registry has it."""
-    from django.urls import NoReverseMatch, reverse
-
-    from apps.registry.models import Model, ModelVersion
-
-    model = Model.objects.create(team=teams[0], name="many-versions")
-    ModelVersion.objects.bulk_create(
-        ModelVersion(model=model, version=f"v{i}", artifact_uri=f"s3://models/m/v{i}/")
-        for i in range(MODEL_VERSIONS)
-    )
-    try:
-        url = reverse("registry:model", args=[model.pk])
-    except NoReverseMatch:
-        # MODEL PAGE: /models/<id>/ is built with the registry's pages; until they are
-        # merged there is nothing to measure here.
-        print("ui.model_* skipped: no model page (registry:model) on this branch", file=sys.stderr)
-        return
-    timings, queries = _measure(client, url)
-    emit("ui.model_p95_ms", _percentile(timings, 0.95), "ms")
-    emit("ui.model_sql_queries", queries, "queries/request")
-
-
 def run(emit: Emit) -> None:
     _setup_django()
     from django.core.cache import cache
@@ -196,4 +168,3 @@ def run(emit: Emit) -> None:
     # Prometheus' answers (here: its refusal) are cached; the figures are built each time.
     charts, _ = _measure(client, f"/deployments/{target.pk}/charts/")
     emit("ui.deployment_charts_p95_ms", _percentile(charts, 0.95), "ms")
-    _model_page(emit, client, teams)

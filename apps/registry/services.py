@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import ProtectedError
 from django.utils import timezone
@@ -36,7 +36,7 @@ def create_model(*, actor: Any, team: Team, **fields: Any) -> Model:
     require_role(actor, team, Role.DEPLOYER, doing="register models")
     reject_unknown_fields(fields, MODEL_FIELDS)
     model = Model(team=team, **fields)
-    model.full_clean()
+    _full_clean(model, "name", _name_taken_error(model))
     with transaction.atomic():
         save_new(model)
         audit.record(
@@ -105,7 +105,7 @@ def create_model_version(*, actor: Any, model: Model, **fields: Any) -> ModelVer
     require_role(actor, model.team, Role.DEPLOYER, doing="register model versions")
     reject_unknown_fields(fields, VERSION_FIELDS)
     version = ModelVersion(model=model, created_by=user_or_none(actor), **fields)
-    version.full_clean()
+    _full_clean(version, "version", _label_taken_error(version))
     with transaction.atomic():
         # Locked, so an archive cannot slip in between this check and the insert.
         if Model.objects.select_for_update().get(pk=model.pk).archived_at is not None:
@@ -207,3 +207,30 @@ def _label_taken_error(version: ModelVersion) -> ValidationError:
             f"choose a label it does not have yet, e.g. '{version.version}-2'."
         }
     )
+
+
+def _name_taken_error(model: Model) -> ValidationError:
+    return ValidationError(
+        f"Team {model.team.name} already has a model named '{model.name}'; choose another "
+        "name, or register a new version of that model instead."
+    )
+
+
+def _full_clean(record: Model | ModelVersion, field: str, taken: ValidationError) -> None:
+    """`full_clean()`, with a clash of the unique name told on its field, not the record.
+
+    Django reports a unique constraint over several fields as an error of the whole
+    record ("... with this Model and Version already exists"); the form and the API
+    show it beside the field the user can change, with a way out.
+    """
+    try:
+        record.full_clean()
+    except ValidationError as exc:
+        errors = exc.update_error_dict({})
+        general = errors.pop(NON_FIELD_ERRORS, [])
+        others = [error for error in general if error.code != "unique_together"]
+        if len(others) < len(general):
+            errors.setdefault(field, []).extend(ValidationError(m) for m in taken.messages)
+        if others:
+            errors[NON_FIELD_ERRORS] = others
+        raise ValidationError(errors) from None

@@ -139,3 +139,22 @@ def test_an_archived_model_takes_no_new_versions(model, deployer):
         services.create_model_version(
             actor=deployer, model=model, version="v2", artifact_uri="s3://bucket/k"
         )
+
+
+def test_a_taken_model_name_is_refused_on_the_name_field(model, team, deployer):
+    with pytest.raises(ValidationError) as caught:
+        services.create_model(actor=deployer, team=team, name="llama")
+    assert list(caught.value.message_dict) == ["name"]
+    assert "already has a model named 'llama'" in caught.value.message_dict["name"][0]
+
+
+def test_a_taken_version_label_is_refused_on_the_version_field(model, deployer):
+    services.create_model_version(
+        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+    )
+    with pytest.raises(ValidationError) as caught:
+        services.create_model_version(
+            actor=deployer, model=model, version="v1", artifact_uri="s3://b/k2"
+        )
+    assert list(caught.value.message_dict) == ["version"]
+    assert ModelVersion.objects.count() == 1
