@@ -10,7 +10,6 @@ from importlib import resources
 from typing import Any
 
 import yaml
-from jsonschema import Draft202012Validator
 
 from gantry_cli.errors import GantryError
 
@@ -92,6 +91,9 @@ def _kind(document: Any, where: str) -> str:
 
 
 def _validate(document: dict[str, Any], kind: str, where: str) -> None:
+    # Imported here: it is most of the CLI's start-up time, and only files need it.
+    from jsonschema import Draft202012Validator
+
     validator = Draft202012Validator({"$defs": schema()["$defs"], "$ref": f"#/$defs/{kind}"})
     errors = sorted(validator.iter_errors(document), key=lambda e: list(e.absolute_path))
     if errors:

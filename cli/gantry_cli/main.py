@@ -6,12 +6,11 @@ import os
 import sys
 from enum import StrEnum
 
-import click
 import typer
 
 from gantry_cli import config
 from gantry_cli.client import Api
-from gantry_cli.errors import ERROR, GantryError
+from gantry_cli.errors import GantryError
 from gantry_cli.output import say
 
 HELP = """Gantry from the command line: deploy models, wait for them, read their logs.
@@ -80,24 +79,15 @@ def _register() -> None:
 
 
 def main() -> None:
-    """The console script: run the command, print failures on stderr, exit with its code."""
+    """The console script: run the command, print failures on stderr, exit with its code.
+
+    Usage errors are typer's (exit 2); a GantryError is printed as its message alone.
+    """
     _register()
-    command = typer.main.get_command(app)
     try:
-        code = command.main(prog_name="gantry", standalone_mode=False)
+        app(prog_name="gantry")
     except GantryError as exc:
         say(f"error: {exc.message}")
         sys.exit(exc.code)
-    except click.ClickException as exc:
-        exc.show()
-        sys.exit(exc.exit_code)
-    except click.exceptions.Abort:
-        say("Aborted.")
-        sys.exit(ERROR)
     except KeyboardInterrupt:
         sys.exit(130)
-    except BrokenPipeError:
-        # The reader of a pipe left (e.g. `| head`): nothing more to say to it.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        sys.exit(ERROR)
-    sys.exit(code if isinstance(code, int) else 0)
