@@ -40,7 +40,7 @@ def login(
     if token_stdin:
         token = sys.stdin.readline().strip()
     elif can_prompt():
-        token = typer.prompt(f"API token for {url}", hide_input=True).strip()
+        token = typer.prompt(f"API token for {url}", hide_input=True, err=True).strip()
     else:
         raise GantryError(
             "There is no terminal to ask for the token; pipe it in with --token-stdin.", code=2
