@@ -5,7 +5,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
 from rest_framework.routers import SimpleRouter
 
-from apps.accounts.api import TeamMemberViewSet, TokenViewSet
+from apps.accounts.api import MeView, TeamMemberViewSet, TokenViewSet
 from apps.clusters.api import EnvironmentViewSet
 from apps.core.api import api_not_found
 from apps.deployments.api import (
@@ -39,6 +39,7 @@ router.register("events", EventViewSet, basename="event")
 
 urlpatterns = [
     path("v1/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("v1/me/", MeView.as_view(), name="api-me"),
     path("v1/", include(router.urls)),
     path(
         "docs/",

@@ -7,6 +7,7 @@ from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.request import Request
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
 from apps.accounts import services
 from apps.accounts.access import teams_for
@@ -58,6 +59,27 @@ class TeamViewSet(viewsets.ReadOnlyModelViewSet):
             return self.queryset
         role = Membership.objects.filter(team=OuterRef("pk"), user=self.request.user)
         return teams_for(self.request.user).annotate(role=Subquery(role.values("role")[:1]))
+
+
+class MeSerializer(serializers.Serializer):
+    username = serializers.CharField()
+    is_superuser = serializers.BooleanField()
+    teams = TeamSerializer(many=True)
+
+
+class MeView(APIView):
+    """Who the token (or session) belongs to, and their teams with their role in each."""
+
+    @extend_schema(responses=MeSerializer)
+    def get(self, request: Request) -> Response:
+        role = Membership.objects.filter(team=OuterRef("pk"), user=request.user)
+        teams = teams_for(request.user).annotate(role=Subquery(role.values("role")[:1]))
+        body = {
+            "username": request.user.get_username(),
+            "is_superuser": request.user.is_superuser,
+            "teams": teams.order_by("name"),
+        }
+        return Response(MeSerializer(body).data)
 
 
 class MemberSerializer(serializers.ModelSerializer):

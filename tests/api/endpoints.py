@@ -13,6 +13,7 @@ class World:
 
 # (method, path, body): body values in {braces} are filled from the world's ids.
 ENDPOINTS = [
+    ("get", "me/", None),
     ("get", "teams/", None),
     ("get", "teams/{team}/", None),
     ("get", "teams/{team}/quota/", None),

@@ -44,6 +44,7 @@ LIVE_READS = {
 PERSONAL = {"get tokens/{token}/", "delete tokens/{token}/"}
 # Lists and creates at the top level exist for everyone; the rest are the team's objects.
 TOP_LEVEL = {
+    "get me/",
     "get teams/",
     "get tokens/",
     "get environments/",

@@ -1,0 +1,1 @@
+"""gantry: the command line of the Gantry control plane, a client of its REST API."""
