@@ -49,6 +49,8 @@ RESOURCE_QUOTA = "gantry-quota"
 LIMIT_RANGE = "gantry-defaults"
 # Created with the namespace, so pods never wait for the controller-made "default" one.
 SERVICE_ACCOUNT = "gantry-model-server"
+# Paths in the model server's container (its emptyDir volumes), not on this host.
+POD_TMP, POD_SHM = "/tmp", "/dev/shm"  # nosec B108 # the pod's, see above
 # Non-root ids for the restricted security context; runtime images that run as
 # root by default work as any user once HOME and caches point at writable /tmp.
 RUN_AS_USER = 1000
@@ -132,6 +134,7 @@ class NamespaceSpec:
     environment: str
     installation: str
     quota: QuotaSpec | None = None
+    owned: bool = True  # False: the platform made it (GANTRY_NAMESPACES); Gantry does not
 
 
 @dataclass(frozen=True)
@@ -240,8 +243,8 @@ def _container(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
         "ports": [{"name": "http", "containerPort": version.port, "protocol": "TCP"}],
         "env": [
             # The root filesystem is read-only: caches go to the writable /tmp.
-            {"name": "HOME", "value": "/tmp"},
-            {"name": "XDG_CACHE_HOME", "value": "/tmp/.cache"},
+            {"name": "HOME", "value": POD_TMP},
+            {"name": "XDG_CACHE_HOME", "value": f"{POD_TMP}/.cache"},
         ],
         "resources": _resources(spec),
         # Loading weights can take minutes; the startup probe holds liveness off until then.
@@ -256,8 +259,8 @@ def _container(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
             "seccompProfile": {"type": "RuntimeDefault"},
         },
         "volumeMounts": [
-            {"name": "tmp", "mountPath": "/tmp"},
-            {"name": "dshm", "mountPath": "/dev/shm"},
+            {"name": "tmp", "mountPath": POD_TMP},
+            {"name": "dshm", "mountPath": POD_SHM},
         ],
     }
 
@@ -491,6 +494,7 @@ def service_account(ns: NamespaceSpec) -> dict[str, Any]:
 
 
 def namespace_objects(ns: NamespaceSpec) -> list[dict[str, Any]]:
-    """The namespace first, then its quota, limits and service account (None dropped)."""
-    objects = [namespace(ns), resource_quota(ns), limit_range(ns), service_account(ns)]
+    """The namespace first (when Gantry owns it), then its quota, limits, service account."""
+    ns_obj = namespace(ns) if ns.owned else None
+    objects = [ns_obj, resource_quota(ns), limit_range(ns), service_account(ns)]
     return [obj for obj in objects if obj is not None]

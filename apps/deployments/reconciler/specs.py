@@ -99,6 +99,9 @@ def namespace_spec(
         environment=environment.name,
         installation=settings.GANTRY_INSTALLATION,
         quota=quota_spec(quota),
+        # Where the platform made the namespaces (and gave Gantry a Role in each), Gantry
+        # neither creates nor reads Namespace objects.
+        owned=not settings.GANTRY_NAMESPACES,
     )
 
 
