@@ -25,7 +25,7 @@ COPY apps ./apps
 COPY templates ./templates
 COPY static ./static
 # Settings refuse to start without these; nothing here connects to a server.
-RUN DEBUG=0 GANTRY_LOG_FILE= \
+RUN DEBUG=0 GANTRY_LOG_FILE='' \
     SECRET_KEY=collectstatic-at-build-time-only-not-a-secret-0123456789abcdef \
     DATABASE_URL=postgres://build@127.0.0.1:1/none \
     .venv/bin/python manage.py collectstatic --noinput -v0 \

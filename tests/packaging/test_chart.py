@@ -27,7 +27,7 @@ def test_the_schema_rejects_a_misspelt_value(helm_bin):
         "--set", "web.replica=3", check=False,
     )  # fmt: skip
     assert result.returncode != 0, "a misspelt value (web.replica) was accepted"
-    assert "Additional property replica is not allowed" in result.stderr, result.stderr
+    assert "additional properties 'replica' not allowed" in result.stderr, result.stderr
 
 
 def test_the_schema_accepts_anything_under_global(render):

@@ -41,6 +41,11 @@ app.kubernetes.io/instance: {{ $root.Release.Name }}
 app.kubernetes.io/component: {{ index . 1 }}
 {{- end -}}
 
+{{/* The Host header of the kubelet's probes: one of ALLOWED_HOSTS, not the pod's IP. */}}
+{{- define "gantry.probeHost" -}}
+{{- printf "%s.%s.svc" (include "gantry.fullname" .) .Release.Namespace -}}
+{{- end -}}
+
 {{- define "gantry.image" -}}
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) -}}
 {{- end -}}
@@ -100,11 +105,11 @@ seccompProfile:
 {{- $origins = append $origins (printf "https://%s" .Values.ingress.host) -}}
 {{- end -}}
 DEBUG: "false"
-ALLOWED_HOSTS: {{ join "," (append $hosts (printf "%s.%s.svc" (include "gantry.fullname" .) .Release.Namespace)) | quote }}
+ALLOWED_HOSTS: {{ join "," (append $hosts (include "gantry.probeHost" .)) | quote }}
 CSRF_TRUSTED_ORIGINS: {{ join "," $origins | quote }}
 PROMETHEUS_URL: {{ .Values.config.prometheusUrl | quote }}
 GANTRY_INSTALLATION: {{ .Values.config.installation | quote }}
-GANTRY_RESYNC_INTERVAL_S: {{ .Values.config.resyncIntervalSeconds | quote }}
+GANTRY_RESYNC_INTERVAL_S: {{ int64 .Values.config.resyncIntervalSeconds | quote }}
 GANTRY_KUBECONFIG_DIRS: "/var/run/secrets/gantry/kubeconfigs"
 GANTRY_NAMESPACES: {{ ternary (join "," .Values.rbac.namespaces) "" (eq .Values.rbac.scope "namespaces") | quote }}
 GANTRY_LOG_FILE: ""
@@ -112,7 +117,7 @@ LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 LOG_FORMAT: {{ .Values.config.logFormat | quote }}
 SECURE_COOKIES: {{ .Values.https.enabled | quote }}
 SECURE_SSL_REDIRECT: {{ .Values.https.enabled | quote }}
-SECURE_HSTS_SECONDS: {{ ternary .Values.https.hstsSeconds 0 .Values.https.enabled | quote }}
+SECURE_HSTS_SECONDS: {{ ternary (int64 .Values.https.hstsSeconds) 0 .Values.https.enabled | quote }}
 GANTRY_TRUST_X_FORWARDED_PROTO: {{ and .Values.https.enabled .Values.https.trustForwardedProto | quote }}
 {{- range $name, $value := .Values.config.extraEnv }}
 {{ $name }}: {{ $value | quote }}
