@@ -35,18 +35,27 @@ def load(compose_check: Path, compose: Path, env_file: Path) -> subprocess.Compl
 
 
 @pytest.fixture
-def env_file(tmp_path: Path) -> Path:
-    """.env.example with its two required values filled in, as the README says."""
+def checkout(tmp_path: Path) -> Path:
+    """A copy of the checkout's Compose files, with .env made from .env.example as the
+    README says (its two required values filled in)."""
+    for name in ("deploy", "Dockerfile"):
+        (tmp_path / name).symlink_to(REPO_ROOT / name)
+    (tmp_path / "docker-compose.yml").write_text((REPO_ROOT / "docker-compose.yml").read_text())
+    return tmp_path
+
+
+@pytest.fixture
+def env_file(checkout: Path) -> Path:
     text = (REPO_ROOT / ".env.example").read_text()
     text = text.replace("SECRET_KEY=\n", "SECRET_KEY=" + "k" * 60 + "\n")
     text = text.replace("POSTGRES_PASSWORD=\n", "POSTGRES_PASSWORD=pw\n")
-    path = tmp_path / ".env"
+    path = checkout / ".env"
     path.write_text(text)
     return path
 
 
-def test_the_compose_file_is_valid_and_complete(compose_check, env_file):
-    result = load(compose_check, REPO_ROOT / "docker-compose.yml", env_file)
+def test_the_compose_file_is_valid_and_complete(compose_check, checkout, env_file):
+    result = load(compose_check, checkout / "docker-compose.yml", env_file)
     assert result.returncode == 0, result.stderr
     project = yaml.safe_load(result.stdout)
     services = project["services"]
@@ -71,19 +80,17 @@ def test_every_variable_of_env_example_is_explained(env_file):
             assert lines[i - 1].startswith("#"), f"{line.split('=')[0]} has no comment above it"
 
 
-def test_the_loader_refuses_what_compose_would(compose_check, env_file, tmp_path):
+def test_the_loader_refuses_what_compose_would(compose_check, checkout, env_file):
     """The check is real: a misspelt key and a missing required variable both fail."""
-    broken = tmp_path / "docker-compose.yml"
-    broken.write_text(
-        (REPO_ROOT / "docker-compose.yml").read_text().replace("healthcheck:", "healthchek:", 1)
-    )
-    for name in ("deploy", "Dockerfile"):
-        (tmp_path / name).symlink_to(REPO_ROOT / name)
-    result = load(compose_check, broken, env_file)
+    compose = checkout / "docker-compose.yml"
+    original = compose.read_text()
+    compose.write_text(original.replace("healthcheck:", "healthchek:", 1))
+    result = load(compose_check, compose, env_file)
     assert result.returncode != 0
     assert "healthchek" in result.stderr, result.stderr
 
+    compose.write_text(original)
     env_file.write_text(env_file.read_text().replace("POSTGRES_PASSWORD=pw\n", ""))
-    result = load(compose_check, REPO_ROOT / "docker-compose.yml", env_file)
+    result = load(compose_check, compose, env_file)
     assert result.returncode != 0
     assert "POSTGRES_PASSWORD" in result.stderr, result.stderr
