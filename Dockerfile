@@ -18,7 +18,7 @@ RUN python3.11 -m venv /opt/uv && /opt/uv/bin/pip install --quiet uv==0.13.9
 WORKDIR /app
 COPY pyproject.toml uv.lock ./
 # Wheels only (psycopg[binary] and the rest ship them), so no compiler is needed anywhere.
-RUN /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --only-binary :all:
+RUN /opt/uv/bin/uv sync --frozen --no-dev --no-install-project --no-build
 COPY manage.py ./
 COPY controlplane ./controlplane
 COPY apps ./apps
