@@ -1,6 +1,7 @@
 # syntax=docker/dockerfile:1
 # Gantry's one image: `web` (gunicorn), `worker`, `beat` or `migrate`, chosen by its command.
-#   docker build -t gantry .       (or: buildah bud --isolation chroot -t gantry .)
+#   docker build -t gantry .   (or: buildah bud --format docker -t gantry .; the OCI format
+#   has no HEALTHCHECK)
 # BASE is any Debian-based image with CPython 3.11 (python3.11 on PATH).
 ARG BASE=python:3.11-slim-bookworm
 
