@@ -117,13 +117,13 @@ def test_can_i_says_yes_to_each_needed_right_and_no_to_the_rest(kube_cluster, in
         "poddisruptionbudgets.policy", "resourcequotas", "limitranges", "serviceaccounts",
     ]  # fmt: skip
     needed = [f"{verb} {kind}" for verb in ("get", "list", *WRITES) for kind in kinds]
-    needed += ["get pods", "list pods", "get pods/log", "list events"]
+    needed += ["get pods", "list pods", "get pods --subresource=log", "list events"]
     refused = [
-        "get secrets", "list secrets", "create pods", "delete pods", "create pods/exec",
+        "get secrets", "list secrets", "create pods", "delete pods", "create pods --subresource=exec",
         "get configmaps", "update deployments.apps", "watch deployments.apps",
         "deletecollection deployments.apps", "create jobs.batch",
         "create roles.rbac.authorization.k8s.io", "create rolebindings.rbac.authorization.k8s.io",
-        "create serviceaccounts/token", "create ingresses.networking.k8s.io",
+        "create serviceaccounts --subresource=token", "create ingresses.networking.k8s.io",
         "create networkpolicies.networking.k8s.io",
     ]  # fmt: skip
     cluster_wide_refused = [
@@ -194,7 +194,7 @@ def test_a_whole_life_reconciles_with_only_the_charts_rights(
     record = converge(record, is_available, what="autoscaled", timeout=90)
     assert names(owned(admin, record, "HorizontalPodAutoscaler")) == ["chat"]
 
-    v2 = factories.ModelVersionFactory(model=model_version.model, version="v2")
+    v2 = factories.ModelVersionFactory(model=model_version.model, version="canary")
     services.set_canary(record, actor=deployer, version=v2, weight=25)
     record = converge(record, is_available, what="the canary Available", timeout=90)
     assert names(owned(admin, record, "Deployment")) == ["chat", "chat-canary"]
