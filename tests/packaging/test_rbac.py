@@ -119,7 +119,8 @@ def test_can_i_says_yes_to_each_needed_right_and_no_to_the_rest(kube_cluster, in
     needed = [f"{verb} {kind}" for verb in ("get", "list", *WRITES) for kind in kinds]
     needed += ["get pods", "list pods", "get pods --subresource=log", "list events"]
     refused = [
-        "get secrets", "list secrets", "create pods", "delete pods", "create pods --subresource=exec",
+        "get secrets", "list secrets", "create pods", "delete pods",
+        "create pods --subresource=exec",
         "get configmaps", "update deployments.apps", "watch deployments.apps",
         "deletecollection deployments.apps", "create jobs.batch",
         "create roles.rbac.authorization.k8s.io", "create rolebindings.rbac.authorization.k8s.io",
