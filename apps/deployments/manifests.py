@@ -49,8 +49,7 @@ RESOURCE_QUOTA = "gantry-quota"
 LIMIT_RANGE = "gantry-defaults"
 # Created with the namespace, so pods never wait for the controller-made "default" one.
 SERVICE_ACCOUNT = "gantry-model-server"
-# Paths in the model server's container (its emptyDir volumes), not on this host.
-POD_TMP, POD_SHM = "/tmp", "/dev/shm"  # nosec B108 # the pod's, see above
+POD_TMP, POD_SHM = "/tmp", "/dev/shm"  # nosec B108 # the pod's emptyDirs, not this host's
 # Non-root ids for the restricted security context; runtime images that run as
 # root by default work as any user once HOME and caches point at writable /tmp.
 RUN_AS_USER = 1000
