@@ -223,16 +223,22 @@ X_FRAME_OPTIONS = "DENY"
 # Content Security Policy on every response (django-csp). Pages load scripts and styles
 # from our own static files only: no inline <script>, no style="" attributes, no on*
 # handlers; data reaches scripts through json_script.
-# plotly.js adds its chart styles by appending an *empty* <style> element and filling it
-# through CSSOM (insertRule), which CSP does not govern. The hash of the empty string
-# admits exactly that empty element: injected markup gains nothing from it, and every
-# style="" attribute and non-empty inline <style> stays refused.
-EMPTY_INLINE_STYLE = "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='"
+# plotly.js styles its charts at run time: it appends <style> elements (one empty, filled
+# through CSSOM, which CSP does not govern; one with its fixed base rules) and sets style
+# attributes. The least that keeps charts working: exactly those two <style> contents by
+# hash (tests/browser/test_csp.py names any new one after a plotly upgrade), and inline
+# style *attributes*, which cannot run script nor hold selectors. No inline script, ever.
+PLOTLY_STYLE_ELEMENTS = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty <style>
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # plotly.js 4.1's base rules
+]
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": [SELF],
         "script-src": [SELF],
-        "style-src": [SELF, EMPTY_INLINE_STYLE],
+        "style-src": [SELF],
+        "style-src-elem": [SELF, *PLOTLY_STYLE_ELEMENTS],
+        "style-src-attr": ["'unsafe-inline'"],
         "img-src": [SELF, "data:"],
         "font-src": [SELF],
         "connect-src": [SELF],
