@@ -1,5 +1,5 @@
 # The README's commands. Each one sets up what it needs on a fresh machine.
-.PHONY: run test lint bench cluster cluster-down cluster-build token
+.PHONY: run test lint audit bench cluster cluster-down cluster-build token
 
 BENCH ?=
 NAME ?= cli
@@ -13,6 +13,9 @@ test:
 
 lint:
 	bash scripts/lint.sh
+
+audit:
+	bash scripts/audit.sh
 
 bench:
 	bash scripts/bench.sh "$(BENCH)"

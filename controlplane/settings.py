@@ -10,6 +10,7 @@ from fractions import Fraction
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
 from apps.core.lib.urls import http_url_problem, redact_userinfo
@@ -51,6 +52,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "axes",
     "apps.core",
     "apps.accounts",
@@ -63,6 +65,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "apps.core.middleware.ApiBodySizeLimitMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -191,6 +194,60 @@ STORAGES = {
 
 SESSION_COOKIE_SECURE = env_bool("SECURE_COOKIES", not DEBUG)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+# No script reads either cookie: htmx sends the CSRF token from <body hx-headers>.
+SESSION_COOKIE_HTTPONLY = True
+CSRF_COOKIE_HTTPONLY = True
+SESSION_COOKIE_SAMESITE = "Lax"
+CSRF_COOKIE_SAMESITE = "Lax"
+
+# HTTPS. Off by default so `make run` and the tests speak plain HTTP; the Helm chart turns
+# them on (`manage.py check --deploy` is clean with its settings). Behind a proxy that
+# ends TLS, GANTRY_TRUST_X_FORWARDED_PROTO makes its X-Forwarded-Proto count: only set
+# it when the proxy overwrites that header, or a client could claim HTTPS.
+SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
+# Kubelets probe over plain HTTP inside the cluster.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+if env_bool("GANTRY_TRUST_X_FORWARDED_PROTO", False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, minimum=0)
+# Only the host names below Gantry's own; preloading is the domain owner's decision
+# (security.W021 is silenced for that reason unless SECURE_HSTS_PRELOAD is set).
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", False)
+SILENCED_SYSTEM_CHECKS = [] if SECURE_HSTS_PRELOAD else ["security.W021"]
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+
+# Content Security Policy on every response (django-csp). Pages load scripts and styles
+# from our own static files only: no inline <script>, no style="" attributes, no on*
+# handlers; data reaches scripts through json_script.
+# plotly.js styles its charts at run time: it appends <style> elements (one empty, filled
+# through CSSOM, which CSP does not govern; one with its fixed base rules) and sets style
+# attributes. The least that keeps charts working: exactly those two <style> contents by
+# hash (tests/browser/test_csp.py names any new one after a plotly upgrade), and inline
+# style *attributes*, which cannot run script nor hold selectors. No inline script, ever.
+PLOTLY_STYLE_ELEMENTS = [
+    "'sha256-47DEQpj8HBSa+/TImW+5JCeuQeRkm5NMpJWZG3hSuFU='",  # the empty <style>
+    "'sha256-ji27qzEtxXZW+7dun6UwjHXJ18e6WAin1VvNtkzIE/o='",  # plotly.js 4.1's base rules
+]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "style-src-elem": [SELF, *PLOTLY_STYLE_ELEMENTS],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 # The REST API (/api/v1/). Tokens are personal; the browser uses its session with CSRF.
 GANTRY_API_MAX_BODY_BYTES = env_int("GANTRY_API_MAX_BODY_BYTES", 1024 * 1024, minimum=1024)
@@ -269,6 +326,10 @@ if relative := [d for d in GANTRY_KUBECONFIG_DIRS if not d.startswith("/")]:
         f"GANTRY_KUBECONFIG_DIRS must list absolute directories; {relative[0]!r} is not, "
         "e.g. /var/run/secrets/gantry/kubeconfigs."
     )
+# Empty: Gantry may create namespaces and list each kind across the cluster (the Helm
+# chart's rbac.scope=cluster). Otherwise the only namespaces it works in, made by the
+# platform beforehand, where it holds a Role each (rbac.scope=namespaces).
+GANTRY_NAMESPACES = env_list("GANTRY_NAMESPACES", [])
 GANTRY_RESYNC_INTERVAL_S = env_int("GANTRY_RESYNC_INTERVAL_S", 30, minimum=1)
 # Labels this Gantry's objects (gantry.dev/installation) so that two installations, or
 # two test runs, sharing a cluster never take each other's objects for orphans.

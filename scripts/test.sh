@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # `make test`: everything, from nothing. Installs what the tests need, starts
-# throwaway PostgreSQL and Redis, lints (ruff, shellcheck), checks migrations, and runs pytest.
+# throwaway PostgreSQL and Redis, lints (ruff, shellcheck), audits (bandit, pip-audit),
+# checks migrations, and runs pytest.
 # The local Kubernetes cluster and Prometheus are started on demand by pytest fixtures;
 # browser tests use Debian's Chromium, installed here when missing.
 set -euo pipefail
@@ -14,6 +15,8 @@ start_throwaway_services
 
 say "lint"
 bash "$GANTRY_ROOT/scripts/lint.sh"
+
+bash "$GANTRY_ROOT/scripts/audit.sh"
 
 say "migrations"
 .venv/bin/python manage.py makemigrations --check --dry-run

@@ -109,6 +109,7 @@ class NamespaceSpec:
     environment: str
     installation: str
     quota: QuotaSpec | None = None
+    owned: bool = True  # False: the platform made it (GANTRY_NAMESPACES); Gantry does not
     # Namespaces besides its own whose pods may reach its model servers (an ingress
     # or gateway controller, Prometheus).
     ingress_from: tuple[str, ...] = ()

@@ -59,6 +59,7 @@ LIMIT_RANGE = "gantry-defaults"
 NETWORK_POLICY = "gantry-model-servers"
 # Created with the namespace, so pods never wait for the controller-made "default" one.
 SERVICE_ACCOUNT = "gantry-model-server"
+POD_TMP, POD_SHM = "/tmp", "/dev/shm"  # nosec B108 # the pod's emptyDirs, not this host's
 # Non-root ids for the restricted security context; runtime images that run as
 # root by default work as any user once HOME and caches point at writable /tmp.
 RUN_AS_USER = 1000
@@ -159,8 +160,8 @@ def _container(
         "ports": [{"name": "http", "containerPort": version.port, "protocol": "TCP"}],
         "env": [
             # The root filesystem is read-only: caches go to the writable /tmp.
-            {"name": "HOME", "value": "/tmp"},
-            {"name": "XDG_CACHE_HOME", "value": "/tmp/.cache"},
+            {"name": "HOME", "value": POD_TMP},
+            {"name": "XDG_CACHE_HOME", "value": f"{POD_TMP}/.cache"},
         ],
         "resources": _resources(spec, model.ephemeral_storage),
         # Loading weights can take minutes; the startup probe holds liveness off until then.
@@ -169,8 +170,8 @@ def _container(
         "livenessProbe": _probe(version, periodSeconds=10, failureThreshold=3),
         "securityContext": CONTAINER_SECURITY,
         "volumeMounts": [
-            {"name": "tmp", "mountPath": "/tmp"},
-            {"name": "dshm", "mountPath": "/dev/shm"},
+            {"name": "tmp", "mountPath": POD_TMP},
+            {"name": "dshm", "mountPath": POD_SHM},
             *model.mounts,
         ],
     }
@@ -464,10 +465,10 @@ def network_policy(ns: NamespaceSpec) -> dict[str, Any]:
 
 
 def namespace_objects(ns: NamespaceSpec) -> list[dict[str, Any]]:
-    """The namespace first, then its quota, limits, service account and network fence
-    (None dropped)."""
+    """The namespace first (when Gantry owns it), then its quota, limits, service account
+    and network fence (None dropped)."""
     objects = [
-        namespace(ns),
+        namespace(ns) if ns.owned else None,
         resource_quota(ns),
         limit_range(ns),
         service_account(ns),

@@ -88,7 +88,21 @@ def _list_all(cluster: kube.Cluster) -> dict[str, list[dict[str, Any]]]:
         manifests.MANAGED_BY: manifests.MANAGER,
         manifests.INSTALLATION: settings.GANTRY_INSTALLATION,
     }
-    return {kind: cluster.list(kind, labels=labels) for kind in DEPLOYMENT_KINDS + NAMESPACE_KINDS}
+    if not settings.GANTRY_NAMESPACES:
+        return {
+            kind: cluster.list(kind, labels=labels) for kind in DEPLOYMENT_KINDS + NAMESPACE_KINDS
+        }
+    # Rights per namespace (GANTRY_NAMESPACES): one LIST per kind in each, and no Namespaces.
+    return {
+        kind: [
+            obj
+            for namespace in settings.GANTRY_NAMESPACES
+            for obj in cluster.list(kind, namespace=namespace, labels=labels)
+        ]
+        if kind != "Namespace"
+        else []
+        for kind in DEPLOYMENT_KINDS + NAMESPACE_KINDS
+    }
 
 
 def _mark_cluster_unreachable(cluster_model: Cluster, error: kube.KubeError) -> None:

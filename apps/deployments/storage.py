@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 from apps.deployments.manifest_specs import StorageSpec, VersionSpec
 
 MODEL_DIR = "/mnt/models"
+POD_TMP = "/tmp"  # nosec B108 # the pod's own emptyDir, not this host's
 MODEL_VOLUME = "model"
 INITIALIZER = "storage-initializer"
 DOWNLOADED_SCHEMES = ("s3", "gs", "azureblob", "https", "hf")
@@ -95,12 +96,12 @@ def _downloaded(
         "name": INITIALIZER,
         "image": storage.initializer_image,
         "args": [initializer_uri(version.artifact_uri), MODEL_DIR],
-        "env": [{"name": "HOME", "value": "/tmp"}],
+        "env": [{"name": "HOME", "value": POD_TMP}],
         "resources": {"requests": dict(cpu_memory), "limits": dict(cpu_memory)},
         "securityContext": security_context,
         "volumeMounts": [
             {"name": MODEL_VOLUME, "mountPath": MODEL_DIR},
-            {"name": "tmp", "mountPath": "/tmp"},
+            {"name": "tmp", "mountPath": POD_TMP},
         ],
     }
     if storage.secret:

@@ -5,8 +5,8 @@
 #   ${GANTRY_CACHE:-$HOME/.cache/gantry}/<component>-<version>/bin/<binary>
 #
 # Usage: build.sh [component...]   components: kubernetes etcd kwok kube-state-metrics
-#        (default: kubernetes etcd kwok, what `make cluster` needs; "all" adds
-#        kube-state-metrics). Components already cached are skipped.
+#        helm compose-check (default: kubernetes etcd kwok, what `make cluster` needs;
+#        "all" adds the others). Components already cached are skipped.
 #
 # Each component is built in a temporary directory next to the cache and renamed
 # into place in one step, so a killed build never leaves a half-filled cache.
@@ -37,6 +37,8 @@ cache_dir() {
         etcd) echo "$CACHE/etcd-$ETCD_VERSION" ;;
         kwok) echo "$CACHE/kwok-$KWOK_VERSION" ;;
         kube-state-metrics) echo "$CACHE/kube-state-metrics-$KUBE_STATE_METRICS_VERSION" ;;
+        helm) echo "$CACHE/helm-$HELM_VERSION" ;;
+        compose-check) echo "$CACHE/compose-check-$COMPOSE_GO_VERSION-$(compose_check_digest)" ;;
         *) die "unknown component: $1" ;;
     esac
 }
@@ -47,6 +49,8 @@ binaries() {
         etcd) echo "etcd" ;;
         kwok) echo "kwok" ;;
         kube-state-metrics) echo "kube-state-metrics" ;;
+        helm) echo "helm" ;;
+        compose-check) echo "compose-check" ;;
     esac
 }
 
@@ -176,6 +180,36 @@ build_kube-state-metrics() {
         -o "$out/kube-state-metrics" k8s.io/kube-state-metrics/v2)
 }
 
+build_helm() {
+    local tmp="$1" out="$1/out/bin" wrap="$1/wrap" v="$HELM_VERSION"
+    local p=helm.sh/helm/v3/internal/version
+    new_wrapper "$wrap"
+    echo "require helm.sh/helm/v3 $v" >>"$wrap/go.mod"
+    log "helm $v: compiling"
+    mkdir -p "$out"
+    (cd "$wrap" && run_logged "$tmp/build.log" "go build helm" \
+        go build -mod=mod -v -trimpath \
+        -ldflags "-s -w -X $p.version=$v -X $p.gitTreeState=clean" \
+        -o "$out/helm" helm.sh/helm/v3/cmd/helm)
+}
+
+# compose-check is our own few lines around compose-spec/compose-go's loader (the
+# library `docker compose config` uses); its sources are keyed into the cache name.
+COMPOSE_CHECK_SRC="$HERE/../tools/compose-check"
+compose_check_digest() {
+    cat "$COMPOSE_CHECK_SRC/go.mod" "$COMPOSE_CHECK_SRC/go.sum" "$COMPOSE_CHECK_SRC/main.go" \
+        | sha256sum | cut -c1-12
+}
+
+build_compose-check() {
+    local tmp="$1" out="$1/out/bin"
+    mkdir -p "$out" "$tmp/src"
+    cp "$COMPOSE_CHECK_SRC/go.mod" "$COMPOSE_CHECK_SRC/go.sum" "$COMPOSE_CHECK_SRC/main.go" "$tmp/src/"
+    log "compose-check (compose-go $COMPOSE_GO_VERSION): compiling"
+    (cd "$tmp/src" && run_logged "$tmp/build.log" "go build compose-check" \
+        go build -v -trimpath -ldflags "-s -w" -o "$out/compose-check" .)
+}
+
 build_component() {
     local c="$1" dir tmp t0
     dir="$(cache_dir "$c")"
@@ -214,7 +248,7 @@ build_component() {
 
 components=("$@")
 if (( ${#components[@]} == 0 )); then components=(kubernetes etcd kwok); fi
-if [[ "${components[*]}" == "all" ]]; then components=(kubernetes etcd kwok kube-state-metrics); fi
+if [[ "${components[*]}" == "all" ]]; then components=(kubernetes etcd kwok kube-state-metrics helm compose-check); fi
 
 log "go $(go env GOVERSION), cache $CACHE, components: ${components[*]}"
 for c in "${components[@]}"; do
