@@ -107,3 +107,20 @@ def screenshot() -> Callable:
         return path
 
     return take
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request: pytest.FixtureRequest) -> Iterator[None]:
+    """Every page a browser test opens must keep to the Content Security Policy: a
+    refused inline script or style is a broken page that only looks fine in tests."""
+    if "page" not in request.fixturenames:
+        yield
+        return
+    page = request.getfixturevalue("page")
+    refusals: list[str] = []
+    page.on(
+        "console",
+        lambda msg: refusals.append(msg.text) if "Content Security Policy" in msg.text else None,
+    )
+    yield
+    assert not refusals, f"the Content Security Policy refused: {refusals}"
