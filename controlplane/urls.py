@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("apps.core.urls")),
     path("admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),
+    path("", include("apps.quotas.urls")),
     path("", include("apps.deployments.urls")),
     path("", include("apps.monitoring.urls")),
     # Beside the deployments API (controlplane/api.py), served by apps.monitoring.

@@ -9,18 +9,15 @@ the first does, and rows created meanwhile never shift the pages.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
 from rest_framework import serializers
-from rest_framework.request import Request
 
 from apps.accounts.access import teams_for
 from apps.clusters.models import Environment
-from apps.core.pagination import KeysetPagination
+from apps.core.pagination import html_page
 from apps.deployments import conditions
 from apps.deployments.choices import State
 from apps.deployments.filters import CONDITION_CHOICES, DeploymentFilter
@@ -37,10 +34,6 @@ SORTS: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 DEFAULT_SORT = "-created_at"
 PAGE_SIZE = 50
-
-
-class ListPagination(KeysetPagination):
-    page_size = PAGE_SIZE
 
 
 @dataclass
@@ -82,16 +75,13 @@ def page_of(request: HttpRequest) -> ListPage:
     if not filters.is_valid():
         page.errors += [f"{name}: {' '.join(errs)}" for name, errs in filters.errors.items()]
         return page
-    paginator = ListPagination()
-    view = SimpleNamespace(ordering=SORTS[page.sort][1])
     try:
-        deployments = paginator.paginate_queryset(filters.qs, Request(request), view)
+        found = html_page(request, filters.qs, SORTS[page.sort][1], PAGE_SIZE)
     except serializers.ValidationError as exc:
         page.errors += [f"{name}: {' '.join(errs)}" for name, errs in exc.detail.items()]
         return page
-    page.rows = [_row(d) for d in deployments]
-    page.next_url = _relative(paginator.get_next_link())
-    page.previous_url = _relative(paginator.get_previous_link())
+    page.rows = [_row(d) for d in found.rows]
+    page.next_url, page.previous_url = found.next_url, found.previous_url
     return page
 
 
@@ -107,13 +97,6 @@ def _row(d: Deployment) -> Row:
     return Row(
         deployment=d, badge=conditions.badge(d.state, d.conditions), desired=desired, gpus=gpus
     )
-
-
-def _relative(link: str | None) -> str:
-    if not link:
-        return ""
-    parts = urlsplit(link)
-    return f"{parts.path}?{parts.query}"
 
 
 def filter_choices(user: Any) -> dict[str, Any]:
