@@ -30,6 +30,7 @@ class Spark:
     points: str = ""
     last: float | None = None
     note: str = ""
+    short: str = "no data"
 
 
 def parse_ids(raw: str) -> list[int]:
@@ -56,7 +57,9 @@ def page_sparklines(user: Any, ids: Iterable[int], now: float | None = None) -> 
         for d in members:
             series = by_key.get((d.namespace, d.name))
             if answer.error:
-                sparks[d.pk] = Spark(note=f"Prometheus did not answer: {answer.error}")
+                sparks[d.pk] = Spark(
+                    note=f"Prometheus did not answer: {answer.error}", short="unavailable"
+                )
             elif series is None or series.last is None:
                 sparks[d.pk] = Spark(note="No GPU data in the last hour.")
             else:

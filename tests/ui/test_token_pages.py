@@ -33,7 +33,9 @@ def test_revoking_asks_first_then_the_token_answers_401(client, deployer):
     assert ApiToken.objects.get(pk=token.pk).revoked_at is None, "GET only asks"
     client.post(f"/tokens/{token.pk}/revoke/")
     assert ApiToken.objects.get(pk=token.pk).revoked_at is not None
-    assert Client(HTTP_AUTHORIZATION=f"Bearer {plain}").get("/api/v1/deployments/").status_code == 401
+    assert (
+        Client(HTTP_AUTHORIZATION=f"Bearer {plain}").get("/api/v1/deployments/").status_code == 401
+    )
 
 
 def test_bad_input_is_explained_beside_its_field(client, deployer, settings):
