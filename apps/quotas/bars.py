@@ -10,6 +10,12 @@ from fractions import Fraction
 
 from apps.quotas import usage
 
+_TITLES = {
+    usage.REPLICAS: "Replicas",
+    usage.CPU: "CPU",
+    usage.MEMORY: "Memory",
+    usage.GPUS: "GPUs, any model",
+}
 _GIB = 2**30
 _MIB = 2**20
 
@@ -23,6 +29,11 @@ class Bar:
     used: str
     limit: str | None
     percent: int | None
+
+    @property
+    def title(self) -> str:
+        """The resource as a heading: 'CPU', 'GPUs, any model', or a GPU model's name."""
+        return _TITLES.get(self.kind, self.resource)
 
     @property
     def text(self) -> str:

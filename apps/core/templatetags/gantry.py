@@ -20,3 +20,10 @@ def age(moment: datetime | None) -> str:
         if seconds >= size:
             return f"{seconds // size}{suffix}"
     return "now"
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """'3d ago', '5h ago', or 'just now'."""
+    text = age(moment)
+    return "just now" if text == "now" else f"{text} ago"
