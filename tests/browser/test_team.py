@@ -21,7 +21,7 @@ def test_a_team_admin_adds_changes_and_removes_a_member(
     page.get_by_role("link", name=str(team)).click()
     expect(page.get_by_role("heading", level=1)).to_have_text(f"Team {team}")
 
-    page.get_by_label("Username").fill("nina")
+    page.get_by_label("Username", exact=True).fill("nina")
     page.get_by_label("Role", exact=True).select_option("viewer")
     page.get_by_role("button", name="Add member").click()
     expect(page.get_by_role("status")).to_contain_text("Added nina")
