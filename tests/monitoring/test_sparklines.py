@@ -32,7 +32,7 @@ def test_a_rows_line_is_its_mean_utilization(owner, llama, bert, prometheus):
     sparks = page_sparklines(owner, [llama.pk, bert.pk], now=prometheus.end)
     assert sparks[llama.pk].last == 60  # pods at 30, 60 and 90 %
     ys = {float(point.split(",")[1]) for point in sparks[llama.pk].points.split()}
-    assert ys == {24 - 0.6 * 24}, "60 % is drawn at 60 % of the box's height"
+    assert ys == {9.6}, "60 % is drawn at 60 % of the 24 px box, 9.6 px from its top"
 
 
 def test_another_teams_rows_are_skipped(outsider, llama, yolo, prometheus):
