@@ -11,6 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("apps.accounts.urls")),
     path("", include("apps.registry.urls")),
+    path("", include("apps.quotas.urls")),
     path("", include("apps.deployments.urls")),
     path("", include("apps.monitoring.urls")),
     # Beside the deployments API (controlplane/api.py), served by apps.monitoring.

@@ -11,7 +11,8 @@ NAVIGATION = [
     ("Deployments", "deployments:list", False),
     ("Models", "registry:models", False),
     ("Fleet", "monitoring:fleet", False),
-    ("Team", "accounts:teams", False),
+    ("Teams", "accounts:teams", False),
+    ("API tokens", "accounts:tokens", False),
     ("Admin", "admin:index", True),
 ]
 

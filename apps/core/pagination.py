@@ -28,6 +28,7 @@ from datetime import UTC, date, datetime
 from decimal import Decimal
 from functools import reduce
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.core.exceptions import FieldDoesNotExist, ImproperlyConfigured
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -287,3 +288,43 @@ def _encodable(text: str) -> bool:
 
 def _cursor_error(message: str) -> serializers.ValidationError:
     return serializers.ValidationError({KeysetPagination.cursor_query_param: [message]})
+
+
+@dataclass
+class HtmlPage:
+    """One keyset page for a browser page: its rows and links to the pages beside it."""
+
+    rows: list[Any]
+    next_url: str
+    previous_url: str
+
+
+def html_page(
+    request: Any, queryset: QuerySet, ordering: Sequence[str], page_size: int = 50
+) -> HtmlPage:
+    """A keyset page of `queryset` for a Django (not DRF) request, as the API pages.
+
+    Links are relative (path and query), ready for `href` and htmx. A bad cursor or
+    page size raises rest_framework's ValidationError, {param: [message]}.
+    """
+    paginator = KeysetPagination()
+    paginator.page_size = page_size
+    view = _Ordered(ordering)
+    rows = paginator.paginate_queryset(queryset, Request(request), view)
+    return HtmlPage(
+        rows=rows,
+        next_url=_relative(paginator.get_next_link()),
+        previous_url=_relative(paginator.get_previous_link()),
+    )
+
+
+@dataclass(frozen=True)
+class _Ordered:
+    ordering: Sequence[str]
+
+
+def _relative(link: str | None) -> str:
+    if not link:
+        return ""
+    parts = urlsplit(link)
+    return f"{parts.path}?{parts.query}"

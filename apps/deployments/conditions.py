@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from apps.deployments.choices import ConditionType
+from apps.deployments.choices import ConditionType, Reason
 
 ORDER = [
     ConditionType.SYNCED,
@@ -87,3 +87,58 @@ def describe(transition: Transition) -> str:
         f"{transition.type}: {before} -> {transition.new.status} "
         f"({transition.new.reason}): {transition.new.message}"
     )
+
+
+@dataclass(frozen=True)
+class Badge:
+    """How a list shows a deployment's state: a word, a tone, and the reason in words.
+
+    `tone` picks the colour *and* the symbol (ok, busy, warn, bad, off), so the
+    state never rests on colour alone.
+    """
+
+    label: str
+    tone: str
+    reason: str
+
+
+def reason_text(reason: str) -> str:
+    """A condition reason as people read it: 'CrashLoopBackOff' -> 'Crash loop'."""
+    try:
+        return Reason(reason).label
+    except ValueError:
+        # A reason Gantry does not know (the cluster's own): split its CamelCase.
+        words = "".join(f" {ch}" if ch.isupper() else ch for ch in reason).strip()
+        return words[:1].upper() + words[1:].lower()
+
+
+def badge(state: str, conditions: list[dict[str, Any]]) -> Badge:
+    """The one state a list row shows, worst first, from the user's state and conditions."""
+    if state == "deleting":
+        return Badge("Deleting", "off", "Removing its objects from the cluster")
+    if state == "stopped":
+        return Badge("Stopped", "off", "Scaled to zero")
+    by_type = {c.get("type"): c for c in conditions}
+    if not by_type:
+        return Badge("Pending", "busy", "Waiting for its first sync")
+
+    def why(condition: dict[str, Any]) -> str:
+        return reason_text(condition.get("reason") or "")
+
+    for type_, label, tone in (
+        (ConditionType.DEGRADED, "Degraded", "bad"),
+        (ConditionType.SYNCED, "Not synced", "bad"),
+    ):
+        condition = by_type.get(type_)
+        wanted = "False" if type_ == ConditionType.SYNCED else "True"
+        if condition and condition.get("status") == wanted:
+            return Badge(label, tone, why(condition))
+    progressing = by_type.get(ConditionType.PROGRESSING)
+    if progressing and progressing.get("status") == "True":
+        return Badge("Progressing", "busy", why(progressing))
+    available = by_type.get(ConditionType.AVAILABLE)
+    if available and available.get("status") == "True":
+        return Badge("Available", "ok", why(available))
+    if available:
+        return Badge("Unavailable", "warn", why(available))
+    return Badge("Pending", "busy", "Waiting for the cluster's status")

@@ -4,23 +4,80 @@ import datetime as dt
 
 import django_filters
 from django import forms
+from django.db import connection
+from django.db.models import Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
 from apps.core.filtering import IdFilter
 from apps.deployments.choices import EventSource, State
 from apps.deployments.models import Deployment, Event
 
+# ?condition=<value>: (condition type, wanted status, whether the match is negated).
+CONDITIONS = {
+    "degraded": ("Degraded", "True", False),
+    "progressing": ("Progressing", "True", False),
+    "not_available": ("Available", "True", True),
+    "not_synced": ("Synced", "True", True),
+}
+CONDITION_CHOICES = [
+    ("degraded", "Degraded"),
+    ("progressing", "Progressing"),
+    ("not_available", "Not available"),
+    ("not_synced", "Not synced"),
+]
+
+
+def has_condition(type_: str, status: str) -> Q:
+    """Deployments whose stored conditions include `type_` with `status`.
+
+    PostgreSQL answers with jsonb containment; SQLite (the zero-setup `make run`)
+    has no containment for JSON, so its JSON1 functions look through the list.
+    """
+    if connection.vendor == "postgresql":
+        return Q(conditions__contains=[{"type": type_, "status": status}])
+    table = Deployment._meta.db_table
+    matching = Deployment.objects.extra(
+        where=[
+            f"EXISTS (SELECT 1 FROM json_each({table}.conditions) AS c "
+            "WHERE json_extract(c.value, '$.type') = %s "
+            "AND json_extract(c.value, '$.status') = %s)"
+        ],
+        params=[type_, status],
+    )
+    return Q(pk__in=matching.values("pk"))
+
 
 class DeploymentFilter(django_filters.FilterSet):
     team = IdFilter(field_name="team_id", noun="team")
     environment = IdFilter(field_name="environment_id", noun="environment")
     state = django_filters.ChoiceFilter(choices=State.choices)
+    condition = django_filters.ChoiceFilter(
+        choices=CONDITION_CHOICES,
+        method="filter_condition",
+        help_text="degraded, progressing, not_available or not_synced.",
+    )
     model = IdFilter(field_name="model_version__model_id", noun="model", help_text="Model id.")
+    gpu_model = django_filters.CharFilter(
+        method="filter_gpu_model",
+        help_text="A GPU model (e.g. NVIDIA-H100-80GB-HBM3) or a MIG profile (e.g. 1g.10gb).",
+    )
     name = django_filters.CharFilter(lookup_expr="icontains")
 
     class Meta:
         model = Deployment
-        fields = ["team", "environment", "state", "model", "name"]
+        fields = ["team", "environment", "state", "condition", "model", "gpu_model", "name"]
+
+    def filter_condition(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        type_, status, negated = CONDITIONS[value]
+        match = has_condition(type_, status)
+        return queryset.exclude(match) if negated else queryset.filter(match)
+
+    def filter_gpu_model(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        if not value:
+            return queryset
+        return queryset.filter(Q(gpu_model=value) | Q(mig_profile=value))
 
 
 class UtcIsoDateTimeField(IsoDateTimeField):

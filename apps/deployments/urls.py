@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.deployments import deploy_views, views
+from apps.deployments import audit_views, deploy_views, views
 from apps.deployments.pages import actions, detail, logs
 
 app_name = "deployments"
@@ -13,4 +13,5 @@ urlpatterns = [
     path("deployments/<int:pk>/logs/", logs.log_fragment, name="log"),
     path("deployments/<int:pk>/logs/download/", logs.log_download, name="log-download"),
     path("deployments/<int:pk>/actions/<str:verb>/", actions.act, name="act"),
+    path("teams/<int:pk>/audit/", audit_views.team_audit, name="team-audit"),
 ]

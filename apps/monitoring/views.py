@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404, render
 
 from apps.monitoring import services
 from apps.monitoring.prometheus import DEFAULT_RANGE, RANGES, RangeError
+from apps.monitoring.sparklines import page_sparklines, parse_ids
 
 
 def _range(request: HttpRequest) -> str:
@@ -47,3 +48,10 @@ def fleet_page(request: HttpRequest) -> HttpResponse:
         "selected_range": _range(request),
     }
     return render(request, "monitoring/fleet.html", context)
+
+
+@login_required
+def sparklines(request: HttpRequest) -> HttpResponse:
+    """The GPU sparklines of a deployments-list page's rows, swapped into them by htmx."""
+    sparks = page_sparklines(request.user, parse_ids(request.GET.get("ids", "")))
+    return render(request, "monitoring/_sparklines.html", {"sparks": sorted(sparks.items())})

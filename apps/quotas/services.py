@@ -18,7 +18,7 @@ from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Team
 from apps.core.validators import parse_quantity_value
-from apps.quotas import usage
+from apps.quotas import bars, usage
 from apps.quotas.models import Quota, QuotaLimit
 
 # (team, deployment id to leave out or None) -> what the team's deployments hold.
@@ -116,3 +116,10 @@ def team_usage(team: Team) -> list[usage.UsageRow]:
     quota = Quota.objects.filter(team=team).prefetch_related("limits").first()
     limits = limits_of(quota) if quota else {}
     return usage.usage_rows(limits, held_by_team(team))
+
+
+def team_bars(team: Team) -> list[bars.Bar]:
+    """The team's usage against its limits, in human units, fullest first."""
+    quota = Quota.objects.filter(team=team).prefetch_related("limits").first()
+    limits = limits_of(quota) if quota else {}
+    return bars.bars(limits, held_by_team(team))

@@ -1,0 +1,8 @@
+from django.urls import path
+
+from apps.quotas import views
+
+app_name = "quotas"
+urlpatterns = [
+    path("teams/<int:pk>/quota/", views.team_quota, name="team"),
+]
