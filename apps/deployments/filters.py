@@ -9,7 +9,7 @@ from django.db.models import Q, QuerySet
 from django_filters.fields import IsoDateTimeField
 
 from apps.core.filtering import IdFilter
-from apps.deployments.choices import EventSource, State
+from apps.deployments.choices import ConditionType, EventSource, State
 from apps.deployments.models import Deployment, Event
 
 # ?condition=<value>: (condition type, wanted status, whether the match is negated).
@@ -30,21 +30,18 @@ CONDITION_CHOICES = [
 def has_condition(type_: str, status: str) -> Q:
     """Deployments whose stored conditions include `type_` with `status`.
 
-    PostgreSQL answers with jsonb containment; SQLite (the zero-setup `make run`)
-    has no containment for JSON, so its JSON1 functions look through the list.
+    PostgreSQL answers with jsonb containment; SQLite (the zero-setup `make run`) has
+    no containment for JSON, so each position of the list is asked instead: a record
+    holds at most one condition of each type, so there are no more positions than types.
     """
     if connection.vendor == "postgresql":
         return Q(conditions__contains=[{"type": type_, "status": status}])
-    table = Deployment._meta.db_table
-    matching = Deployment.objects.extra(
-        where=[
-            f"EXISTS (SELECT 1 FROM json_each({table}.conditions) AS c "
-            "WHERE json_extract(c.value, '$.type') = %s "
-            "AND json_extract(c.value, '$.status') = %s)"
-        ],
-        params=[type_, status],
-    )
-    return Q(pk__in=matching.values("pk"))
+    anywhere = Q(pk__in=[])
+    for index in range(len(ConditionType)):
+        anywhere |= Q(
+            **{f"conditions__{index}__type": type_, f"conditions__{index}__status": status}
+        )
+    return anywhere
 
 
 class DeploymentFilter(django_filters.FilterSet):
