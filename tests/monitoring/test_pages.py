@@ -309,7 +309,7 @@ def test_a_template_prometheus_rejects_is_reported_in_its_panel(client, owner, l
     # Written around the model's validation, as a direct database edit would be.
     Cluster.objects.update(prometheus_url=prometheus.url, promql={"requests": "sum(rate(x[5m])"})
     client.force_login(owner)
-    response = client.get(f"/deployments/{llama.pk}/")
+    response = client.get(f"/deployments/{llama.pk}/charts/")
     assert response.status_code == 200
     text = response.content.decode()
     assert f"Prometheus at {prometheus.url} rejected the query:" in text

@@ -150,11 +150,11 @@ def test_a_taken_model_name_is_refused_on_the_name_field(model, team, deployer):
 
 def test_a_taken_version_label_is_refused_on_the_version_field(model, deployer):
     services.create_model_version(
-        actor=deployer, model=model, version="v1", artifact_uri="s3://b/k"
+        actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k"
     )
     with pytest.raises(ValidationError) as caught:
         services.create_model_version(
-            actor=deployer, model=model, version="v1", artifact_uri="s3://b/k2"
+            actor=deployer, model=model, version="v1", artifact_uri="s3://bucket/k2"
         )
     assert list(caught.value.message_dict) == ["version"]
     assert ModelVersion.objects.count() == 1
