@@ -12,10 +12,10 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods
 
 from apps.accounts import services
 from apps.accounts.access import role_in, teams_for
@@ -70,10 +70,12 @@ def team_page(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "accounts/team.html", _team_context(request, team))
 
 
-@require_POST
 @login_required
 def add_member(request: HttpRequest, pk: int) -> HttpResponse:
+    # Scoped before the method is checked: an outsider learns nothing, not even a 405.
     team = get_object_or_404(teams_for(request.user), pk=pk)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     username = request.POST.get("username", "").strip()
     try:
         services.add_member(
@@ -86,10 +88,11 @@ def add_member(request: HttpRequest, pk: int) -> HttpResponse:
     return redirect("accounts:team", pk=team.pk)
 
 
-@require_POST
 @login_required
 def change_role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     membership = _membership(request, pk, member)
+    if request.method != "POST":
+        return HttpResponseNotAllowed(["POST"])
     try:
         services.change_role(
             actor=request.user, membership=membership, role=request.POST.get("role", "")

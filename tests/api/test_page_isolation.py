@@ -47,12 +47,17 @@ SIGNED_IN_STATUS = {
     "logout": 405,  # signing out is a POST, CSRF-protected
     "deployments:act": 405,  # actions are POSTs
     "deployments:log-download": 400,  # no pod chosen: says to choose one
+    "accounts:add-member": 405,  # changes to members are POSTs
+    "accounts:change-role": 405,
 }
 
 # Forms that change records: a viewer may not even open them.
 VIEWER_STATUS = {
     "registry:model-new": 403,
     "registry:version-new": 403,
+    "deployments:new": 403,
+    "deployments:preview": 403,
+    "accounts:revoke-token": 404,  # the owner's token: nobody else's to see
 }
 
 
