@@ -35,7 +35,9 @@ def unscoped(cluster):
 
 
 def _series(client, deployment, key):
-    body = client.get(f"/api/v1/deployments/{deployment.pk}/metrics/?range=15m").json()
+    # An hour: the data set ends when the session's Prometheus started, maybe well
+    # over 15 minutes ago in a long session.
+    body = client.get(f"/api/v1/deployments/{deployment.pk}/metrics/?range=1h").json()
     panel = next(p for p in body["panels"] if p["key"] == key)
     assert panel["error"] is None, panel["error"]
     return panel["series"]
