@@ -49,6 +49,7 @@ GANTRY_RESOURCES = {
     "resourcequotas",
     "limitranges",
     "serviceaccounts",
+    "networkpolicies",
 }
 
 
