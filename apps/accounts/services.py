@@ -130,9 +130,15 @@ def authenticate_token(plain: str, *, now: datetime | None = None) -> ApiToken:
     return token
 
 
+def require_member_admin(actor: Any, team: Team) -> None:
+    """Refuse unless `actor` may add, re-role and remove `team`'s members (its admins);
+    the pages ask it too, before showing a form that would only be refused."""
+    require_role(actor, team, Role.ADMIN, doing="manage the team's members")
+
+
 def add_member(*, actor: Any, team: Team, username: str, role: str) -> Membership:
     """Add a user to `team`; only the team's admins (and superusers) may."""
-    require_role(actor, team, Role.ADMIN, doing="manage the team's members")
+    require_member_admin(actor, team)
     _check_role(role)
     user = get_user_model().objects.filter(username=username, is_active=True).first()
     if user is None:
@@ -156,7 +162,7 @@ def add_member(*, actor: Any, team: Team, username: str, role: str) -> Membershi
 
 
 def change_role(*, actor: Any, membership: Membership, role: str) -> Membership:
-    require_role(actor, membership.team, Role.ADMIN, doing="manage the team's members")
+    require_member_admin(actor, membership.team)
     _check_role(role)
     with transaction.atomic():
         locked = (
@@ -179,7 +185,7 @@ def change_role(*, actor: Any, membership: Membership, role: str) -> Membership:
 
 
 def remove_member(*, actor: Any, membership: Membership) -> None:
-    require_role(actor, membership.team, Role.ADMIN, doing="manage the team's members")
+    require_member_admin(actor, membership.team)
     with transaction.atomic():
         locked = (
             Membership.objects.select_for_update()

@@ -111,6 +111,8 @@ def change_role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
 def remove_member(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     """GET asks first; POST removes."""
     membership = _membership(request, pk, member)
+    # Asking first only makes sense to whoever may then remove (403 otherwise).
+    services.require_member_admin(request.user, membership.team)
     if request.method == "GET":
         context = {"membership": membership, "breadcrumbs": _team_crumbs(membership.team)}
         return render(request, "accounts/remove_member.html", context)

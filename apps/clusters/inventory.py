@@ -44,5 +44,5 @@ def _read(ref: kube.ClusterRef) -> list[capacity.NodeRoom] | str:
         # Not the client's own words: they may name where the credentials live.
         if isinstance(exc, kube.ClusterUnreachable):
             return f"Cluster '{ref.name}' cannot be reached right now"
-        return f"Cluster '{ref.name}' refused to list its nodes (HTTP {exc.status})"
+        return f"Cluster '{ref.name}' refused to list its nodes and pods (HTTP {exc.status})"
     return capacity.node_rooms(nodes, pods)

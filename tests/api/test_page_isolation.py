@@ -58,6 +58,7 @@ VIEWER_STATUS = {
     "deployments:new": 403,
     "deployments:preview": 403,
     "accounts:revoke-token": 404,  # the owner's token: nobody else's to see
+    "accounts:remove-member": 403,  # only a team admin is asked to confirm a removal
 }
 
 
