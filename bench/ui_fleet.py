@@ -76,10 +76,10 @@ def _records() -> dict:
     from apps.registry.models import Model, ModelVersion
     from tests.factories import UserFactory
 
-    user = UserFactory(username="bench-ui")
-    cluster = Cluster.objects.create(name="bench-ui", kubeconfig_path="/dev/null")
-    env = Environment.objects.create(name="production", cluster=cluster, namespace="bench-ui")
-    mine, theirs = (Team.objects.create(name=name) for name in ("bench-ui", "bench-ui-other"))
+    user = UserFactory(username="bench-fleet")
+    cluster = Cluster.objects.create(name="bench-fleet", kubeconfig_path="/dev/null")
+    env = Environment.objects.create(name="production", cluster=cluster, namespace="bench-fleet")
+    mine, theirs = (Team.objects.create(name=name) for name in ("bench-fleet", "bench-fleet-other"))
     env.teams.add(mine, theirs)
     Membership.objects.create(user=user, team=mine, role=Role.VIEWER)
     versions = {}

@@ -101,8 +101,8 @@ def test_an_over_quota_deploy_is_blocked_with_the_quota_message_and_creates_noth
     assert not Deployment.objects.exists()
 
 
-def test_a_gpu_count_no_node_can_hold_shows_will_wait(
-    signed_in, site, deployer, model_version, environment, screenshot
+def test_a_gpu_count_no_node_can_hold_shows_will_wait_then_the_schedulers_reason(
+    signed_in, site, deployer, model_version, environment, screenshot, start_worker
 ):
     page = signed_in(deployer)
     open_form(page, site, model_version, environment, gpus=9)
@@ -117,3 +117,11 @@ def test_a_gpu_count_no_node_can_hold_shows_will_wait(
     expect(models.filter(has_text=H100)).to_have_count(1)
     expect(models.filter(has_text="NVIDIA-L4")).to_have_count(0)
     screenshot(page, "deploy-will-wait")
+    # Created anyway, the pod waits; the page's header says why in the scheduler's words.
+    start_worker()
+    page.get_by_role("button", name="Deploy").click()
+    expect(page).to_have_url(re.compile(rf"{site}/deployments/\d+/$"))
+    expect(page.locator("#live-header .reason")).to_have_text(
+        re.compile(r"Waiting for GPUs: 0 of \d+ nodes have 9 free nvidia.com/gpu"), timeout=90_000
+    )
+    screenshot(page, "deployment-waiting-for-gpus")

@@ -76,6 +76,17 @@ def test_a_deployer_watches_scales_debugs_rolls_back_runs_a_canary_and_deletes(
     rows.first.get_by_role("link").first.click()
     expect(page.locator("pre.log")).to_contain_text(re.compile(r"\S"))
     screenshot(page, "deployment-logs")
+    page.get_by_label("Follow").check()
+    page.get_by_role("button", name="Show", exact=True).click()
+    expect(page).to_have_url(re.compile(r"[?&]follow=1"))
+    expect(page.locator("#log-box")).to_contain_text("following")
+    with page.expect_response(re.compile(r"/logs/\?.*pod=")) as polled:
+        pass  # the box alone is fetched again while the tab is visible
+    assert polled.value.ok
+    expect(page.locator("pre.log")).to_contain_text(re.compile(r"\S"))
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download").click()
+    assert download.value.suggested_filename.endswith(".log")
 
     # The deploy form is another page's; a new version goes through the same service.
     crash = version("crash-loop", model_version)
