@@ -63,6 +63,26 @@ class ApiTokenQuerySet(models.QuerySet):
             return self.none()
         return self.filter(user=user)
 
+    def managed_by(self, user: Any) -> Self:
+        """Tokens of the members of the teams `user` administers (their own included).
+
+        A team admin must be able to stop a member's leaked token without waiting for
+        a superuser; they still never see a secret, only names, prefixes and dates.
+        """
+        if not is_active_user(user):
+            return self.none()
+        administered = Membership.objects.filter(user=user, role=Role.ADMIN).values("team_id")
+        members = Membership.objects.filter(team_id__in=administered).values("user_id")
+        return self.filter(user_id__in=members)
+
+    def revocable_by(self, user: Any) -> Self:
+        """The tokens `user` may revoke: their own, and their administered teams' members'."""
+        if not is_active_user(user):
+            return self.none()
+        if user.is_superuser:
+            return self.all()
+        return (self.visible_to(user) | self.managed_by(user)).distinct()
+
 
 class Team(TimeStampedModel):
     """A group of ML engineers that owns models, deployments and a quota."""

@@ -6,21 +6,28 @@ team page's quota and audit sections belong to apps.quotas and apps.deployments
 page of its own, linked from here, so the team page works without JavaScript.
 """
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_http_methods
 
 from apps.accounts import services
 from apps.accounts.access import role_in, teams_for
 from apps.accounts.choices import Role
 from apps.accounts.models import ApiToken, Membership, Team
+
+# A team admin's view of members' tokens: live ones, and those revoked this past week.
+RECENT = timedelta(days=7)
+MEMBER_TOKENS_SHOWN = 500
 
 
 def field_errors(exc: ValidationError) -> dict[str, list[str]]:
@@ -140,6 +147,12 @@ def _membership(request: HttpRequest, pk: int, member: int) -> Membership:
 def _tokens_context(request: HttpRequest, **extra: Any) -> dict[str, Any]:
     return {
         "tokens": ApiToken.objects.visible_to(request.user).order_by("-created_at"),
+        # Members' tokens, for a team admin; a long-gone revoked token is not news.
+        "member_tokens": ApiToken.objects.managed_by(request.user)
+        .exclude(user=request.user)
+        .filter(Q(revoked_at__isnull=True) | Q(revoked_at__gte=timezone.now() - RECENT))
+        .select_related("user")
+        .order_by("user__username", "-created_at")[:MEMBER_TOKENS_SHOWN],
         "default_days": settings.GANTRY_API_TOKEN_DAYS,
         "max_days": settings.GANTRY_API_TOKEN_MAX_DAYS,
         "breadcrumbs": [{"label": "API tokens", "url": reverse("accounts:tokens")}],
@@ -185,9 +198,10 @@ def _days(raw: str) -> int | None:
 @login_required
 def revoke_token(request: HttpRequest, pk: int) -> HttpResponse:
     """GET asks first; POST revokes."""
-    token = get_object_or_404(ApiToken.objects.visible_to(request.user), pk=pk)
+    token = get_object_or_404(ApiToken.objects.revocable_by(request.user), pk=pk)
     if request.method == "GET":
         return render(request, "accounts/revoke_token.html", _tokens_context(request, token=token))
     services.revoke_token(token, actor=request.user)
-    messages.success(request, f"Revoked token '{token.name}' ({token.prefix}…).")
+    owner = "" if token.user_id == request.user.pk else f" of {token.user.get_username()}"
+    messages.success(request, f"Revoked token '{token.name}'{owner} ({token.prefix}…).")
     return redirect("accounts:tokens")

@@ -348,12 +348,14 @@ def _shown(name: str, value: Any) -> str:
     return text if len(text) <= 40 else text[:39] + "…"
 
 
-def team_holdings(team: Team, excluding: int | None = None) -> usage.Demand:
-    """What `team`'s deployments hold against its quota (registered with quotas at start)."""
+def team_holdings(team: Team, excluding: int | None = None) -> list[usage.Holding]:
+    """What each of `team`'s deployments holds (registered with quotas at start)."""
     rows = Deployment.objects.filter(team=team).exclude(state=State.STOPPED)
     if excluding is not None:
         rows = rows.exclude(pk=excluding)
-    return usage.total(demand_of(row) for row in rows.only(*SIZING_FIELDS))
+    return [
+        usage.Holding(row.pk, row.name, demand_of(row)) for row in rows.only("name", *SIZING_FIELDS)
+    ]
 
 
 def _lock(deployment: Deployment) -> Deployment:

@@ -4,7 +4,7 @@
 Pure arithmetic on the usage module's limits and demand; no ORM here.
 """
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from fractions import Fraction
 
@@ -16,6 +16,7 @@ _TITLES = {
     usage.MEMORY: "Memory",
     usage.GPUS: "GPUs, any model",
 }
+TOP_HOLDERS = 3
 _GIB = 2**30
 _MIB = 2**20
 
@@ -29,6 +30,8 @@ class Bar:
     used: str
     limit: str | None
     percent: int | None
+    # The deployments holding the most of it, largest first: (deployment id, words).
+    holders: tuple[tuple[int, str], ...] = ()
 
     @property
     def title(self) -> str:
@@ -56,6 +59,10 @@ def _number(value: Fraction, places: int = 1) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _plural(noun: str, value: Fraction) -> str:
+    return noun if value == 1 else noun + "s"
+
+
 def human(name: str, value: Fraction, *, unit: bool = True) -> str:
     """An amount of resource `name` in the words people use, e.g. '12.1 cores', '48 GiB'."""
     if name == usage.MEMORY:
@@ -66,15 +73,29 @@ def human(name: str, value: Fraction, *, unit: bool = True) -> str:
         text = _number(value, 2 if value < 1 else 1)
         return f"{text} {'core' if value == 1 else 'cores'}" if unit else text
     if name == usage.GPUS:
-        return f"{_number(value, 2)} GPUs" if unit else _number(value, 2)
+        return f"{_number(value, 2)} {_plural('GPU', value)}" if unit else _number(value, 2)
     if name.startswith(usage.MIG_PREFIX):
-        return f"{_number(value, 0)} slices" if unit else _number(value, 0)
+        return f"{_number(value, 0)} {_plural('slice', value)}" if unit else _number(value, 0)
     if name.startswith(usage.GPU_PREFIX):
-        return f"{_number(value, 0)} GPUs" if unit else _number(value, 0)
-    return f"{_number(value, 0)} {name}" if unit else _number(value, 0)
+        return f"{_number(value, 0)} {_plural('GPU', value)}" if unit else _number(value, 0)
+    noun = name.removesuffix("s") if value == 1 else name
+    return f"{_number(value, 0)} {noun}" if unit else _number(value, 0)
 
 
-def bars(limits: Mapping[str, Fraction], used: usage.Demand) -> list[Bar]:
+def top_holders(
+    name: str, holdings: Sequence[usage.Holding], count: int = TOP_HOLDERS
+) -> tuple[tuple[int, str], ...]:
+    """The `count` deployments holding most of resource `name`: (id, 'chat: 4 GPUs')."""
+    held = [(h.demand.get(name), h.name, h.deployment_id) for h in holdings if h.demand.get(name)]
+    held.sort(key=lambda row: (-row[0], row[1]))
+    return tuple((pk, f"{label}: {human(name, amount)}") for amount, label, pk in held[:count])
+
+
+def bars(
+    limits: Mapping[str, Fraction],
+    used: usage.Demand,
+    holdings: Sequence[usage.Holding] = (),
+) -> list[Bar]:
     """Every limited resource, fullest first, then resources in use without a limit."""
     limited = []
     for name, raw in limits.items():
@@ -88,6 +109,7 @@ def bars(limits: Mapping[str, Fraction], used: usage.Demand) -> list[Bar]:
                 used=human(name, held, unit=name == usage.MEMORY),
                 limit=human(name, limit),
                 percent=percent,
+                holders=top_holders(name, holdings),
             )
         )
     limited.sort(key=lambda bar: (-(bar.percent or 0), bar.resource))
@@ -98,6 +120,7 @@ def bars(limits: Mapping[str, Fraction], used: usage.Demand) -> list[Bar]:
             used=human(name, used.get(name)),
             limit=None,
             percent=None,
+            holders=top_holders(name, holdings),
         )
         for name in sorted(used.amounts)
         if name not in limits and used.get(name)

@@ -21,8 +21,8 @@ from apps.core.validators import parse_quantity_value
 from apps.quotas import bars, usage
 from apps.quotas.models import Quota, QuotaLimit
 
-# (team, deployment id to leave out or None) -> what the team's deployments hold.
-HoldingsFn = Callable[[Team, int | None], usage.Demand]
+# (team, deployment id to leave out or None) -> what each of the team's deployments holds.
+HoldingsFn = Callable[[Team, int | None], list[usage.Holding]]
 _holdings: HoldingsFn | None = None
 
 
@@ -31,10 +31,15 @@ def register_holdings(fn: HoldingsFn) -> None:
     _holdings = fn
 
 
-def held_by_team(team: Team, *, excluding: int | None = None) -> usage.Demand:
+def holdings_of(team: Team, *, excluding: int | None = None) -> list[usage.Holding]:
+    """What each of `team`'s deployments (but `excluding`) holds against its quota."""
     if _holdings is None:
         raise RuntimeError("No holdings function is registered; is apps.deployments installed?")
     return _holdings(team, excluding)
+
+
+def held_by_team(team: Team, *, excluding: int | None = None) -> usage.Demand:
+    return usage.total(holding.demand for holding in holdings_of(team, excluding=excluding))
 
 
 def limits_of(quota: Quota) -> dict[str, Fraction]:
@@ -122,4 +127,6 @@ def team_bars(team: Team) -> list[bars.Bar]:
     """The team's usage against its limits, in human units, fullest first."""
     quota = Quota.objects.filter(team=team).prefetch_related("limits").first()
     limits = limits_of(quota) if quota else {}
-    return bars.bars(limits, held_by_team(team))
+    holdings = holdings_of(team)
+    used = usage.total(holding.demand for holding in holdings)
+    return bars.bars(limits, used, holdings)

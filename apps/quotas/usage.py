@@ -46,6 +46,15 @@ class Demand:
 NOTHING = Demand()
 
 
+@dataclass(frozen=True)
+class Holding:
+    """What one deployment holds against its team's quota."""
+
+    deployment_id: int
+    name: str
+    demand: Demand
+
+
 def total(demands: Iterable[Demand]) -> Demand:
     result = NOTHING
     for demand in demands:

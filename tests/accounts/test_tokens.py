@@ -61,6 +61,27 @@ def test_nobody_issues_or_revokes_tokens_for_someone_else(owner, outsider):
         revoke_token(issued.token, actor=outsider)
 
 
+def test_a_team_admin_revokes_a_members_token_and_the_team_audit_says_so(owner, deployer, team):
+    issued = create_token(actor=deployer, user=deployer, name="ci")
+    assert ApiToken.objects.managed_by(owner).filter(pk=issued.token.pk).exists()
+    revoke_token(issued.token, actor=owner)
+    with pytest.raises(TokenRejected, match="was revoked"):
+        authenticate_token(issued.plain)
+    event = Event.objects.get(verb="revoke")
+    assert (event.team, event.actor) == (team, owner)
+    assert "of dara" in event.message
+
+
+def test_a_member_who_is_not_admin_may_not_revoke_a_teammates_token(owner, deployer):
+    from django.core.exceptions import ValidationError
+
+    issued = create_token(actor=owner, user=owner, name="ci")
+    assert not ApiToken.objects.managed_by(deployer).exists()
+    with pytest.raises(ValidationError, match="your teams' members"):
+        revoke_token(issued.token, actor=deployer)
+    assert ApiToken.objects.get().revoked_at is None
+
+
 def test_an_expiry_outside_the_allowed_range_is_refused(owner):
     from django.core.exceptions import ValidationError
 

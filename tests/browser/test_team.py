@@ -36,6 +36,8 @@ def test_a_team_admin_adds_changes_and_removes_a_member(
     quota_section = page.locator("#team-quota")
     expect(quota_section).to_contain_text("1 of 2 GPUs")
     expect(quota_section).to_contain_text("16 GiB of 512 GiB")
+    holder = quota_section.get_by_role("link", name=f"{deployment.name}: 1 GPU").first
+    expect(holder).to_have_attribute("href", f"/deployments/{deployment.pk}/")
     audit = page.locator("#team-audit")
     expect(audit).to_contain_text("Added nina as viewer.")
     screenshot(page, "team")

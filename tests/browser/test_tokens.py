@@ -60,3 +60,32 @@ def test_a_lifetime_beyond_the_maximum_is_explained(signed_in, site, deployer, s
     page.get_by_role("button", name="Create token").click()
     expect(page.locator("#token-days-error")).to_contain_text("A token lives from 1 to")
     expect(days).to_have_attribute("aria-invalid", "true")
+
+
+def test_a_team_admin_revokes_a_members_token_and_a_deployer_sees_only_their_own(
+    signed_in, site, owner, deployer, screenshot
+):
+    from apps.accounts.services import create_token
+
+    leaked = create_token(actor=deployer, user=deployer, name="laptop")
+    mine = create_token(actor=owner, user=owner, name="admin-ci")
+    page = signed_in(owner)
+    page.goto(f"{site}/tokens/")
+    heading = page.get_by_role("heading", name="Tokens of your teams' members")
+    members = page.locator("section", has=heading)
+    row = members.get_by_role("row", name="laptop")
+    expect(row).to_contain_text("dara")
+    screenshot(page, "tokens-team-admin")
+    row.get_by_role("link", name="Revoke dara's token laptop").click()
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Revoke dara's token")
+    page.get_by_role("button", name="Revoke token").click()
+    expect(page.locator(".messages")).to_contain_text("Revoked token 'laptop' of dara")
+    expect(members.get_by_role("row", name="laptop")).to_contain_text("Revoked")
+    assert api_status(site, leaked.plain) == 401
+
+    # A deployer lists only their own tokens, and an admin's token's page is not theirs.
+    page = signed_in(deployer)
+    page.goto(f"{site}/tokens/")
+    expect(page.get_by_role("heading", name="Tokens of your teams' members")).to_have_count(0)
+    response = page.goto(f"{site}/tokens/{mine.token.pk}/revoke/")
+    assert response.status == 404
