@@ -9,17 +9,32 @@ pods per cluster in that time, however many people are filling in forms.
 from __future__ import annotations
 
 import hashlib
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.core.cache import cache
 
 from apps.clusters import capacity, kube
+from apps.clusters.choices import Connection
+
+if TYPE_CHECKING:
+    from apps.clusters.models import Cluster
 
 CACHE_KEY = "cluster-nodes:{digest}"
 
 
 class Unavailable(Exception):
     """The cluster's nodes cannot be read now; the message says so in words."""
+
+
+def cluster_ref(cluster: Cluster) -> kube.ClusterRef:
+    """How `kube` reaches a cluster record: plain data, no credentials."""
+    return kube.ClusterRef(
+        name=cluster.name,
+        in_cluster=cluster.connection == Connection.IN_CLUSTER,
+        kubeconfig_path=cluster.kubeconfig_path,
+        context=cluster.kubeconfig_context,
+    )
 
 
 def node_rooms(ref: kube.ClusterRef) -> list[capacity.NodeRoom]:

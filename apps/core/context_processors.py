@@ -5,23 +5,34 @@ from typing import Any
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-# (label, URL name, staff only). Each app owns its pages; core only names them, so
+EVERYONE, STAFF, SUPERUSERS = "everyone", "staff", "superusers"
+
+# (label, URL name, who sees it). Each app owns its pages; core only names them, so
 # an entry whose app has no such page (yet) is left out instead of breaking every page.
 NAVIGATION = [
-    ("Deployments", "deployments:list", False),
-    ("Models", "registry:models", False),
-    ("Fleet", "monitoring:fleet", False),
-    ("Teams", "accounts:teams", False),
-    ("API tokens", "accounts:tokens", False),
-    ("Admin", "admin:index", True),
+    ("Deployments", "deployments:list", EVERYONE),
+    ("Models", "registry:models", EVERYONE),
+    ("Fleet", "monitoring:fleet", EVERYONE),
+    ("Teams", "accounts:teams", EVERYONE),
+    ("API tokens", "accounts:tokens", EVERYONE),
+    ("Quotas", "quotas:overview", SUPERUSERS),
+    ("Admin", "admin:index", STAFF),
 ]
+
+
+def _sees(user: Any, audience: str) -> bool:
+    if audience == SUPERUSERS:
+        return bool(user and user.is_staff and user.is_superuser)
+    if audience == STAFF:
+        return bool(user and user.is_staff)
+    return True
 
 
 def _nav_items(request: HttpRequest) -> list[dict[str, Any]]:
     user = getattr(request, "user", None)
     items = []
-    for label, name, staff_only in NAVIGATION:
-        if staff_only and not (user and user.is_staff):
+    for label, name, audience in NAVIGATION:
+        if not _sees(user, audience):
             continue
         try:
             url = reverse(name)

@@ -7,7 +7,7 @@ class DeploymentsConfig(AppConfig):
 
     def ready(self) -> None:
         from apps.deployments import receivers  # noqa: F401  (connects the audit sink)
-        from apps.deployments.services import team_holdings
+        from apps.deployments.services import holdings_by_team, team_holdings
         from apps.quotas.services import register_holdings
 
-        register_holdings(team_holdings)
+        register_holdings(team_holdings, holdings_by_team)

@@ -23,12 +23,16 @@ from apps.quotas.models import Quota, QuotaLimit
 
 # (team, deployment id to leave out or None) -> what each of the team's deployments holds.
 HoldingsFn = Callable[[Team, int | None], list[usage.Holding]]
+# () -> what each deployment of every team holds, by team id, in one query.
+AllHoldingsFn = Callable[[], dict[int, list[usage.Holding]]]
 _holdings: HoldingsFn | None = None
+_all_holdings: AllHoldingsFn | None = None
 
 
-def register_holdings(fn: HoldingsFn) -> None:
-    global _holdings
+def register_holdings(fn: HoldingsFn, by_team: AllHoldingsFn | None = None) -> None:
+    global _holdings, _all_holdings
     _holdings = fn
+    _all_holdings = by_team
 
 
 def holdings_of(team: Team, *, excluding: int | None = None) -> list[usage.Holding]:
@@ -40,6 +44,13 @@ def holdings_of(team: Team, *, excluding: int | None = None) -> list[usage.Holdi
 
 def held_by_team(team: Team, *, excluding: int | None = None) -> usage.Demand:
     return usage.total(holding.demand for holding in holdings_of(team, excluding=excluding))
+
+
+def holdings_of_every_team() -> dict[int, list[usage.Holding]]:
+    """What each deployment holds, by team id; teams holding nothing are absent."""
+    if _all_holdings is None:
+        raise RuntimeError("No holdings function is registered; is apps.deployments installed?")
+    return _all_holdings()
 
 
 def limits_of(quota: Quota) -> dict[str, Fraction]:
@@ -127,6 +138,11 @@ def team_bars(team: Team) -> list[bars.Bar]:
     """The team's usage against its limits, in human units, fullest first."""
     quota = Quota.objects.filter(team=team).prefetch_related("limits").first()
     limits = limits_of(quota) if quota else {}
-    holdings = holdings_of(team)
+    return bars_of(limits, holdings_of(team))
+
+
+def bars_of(limits: dict[str, Fraction], holdings: list[usage.Holding]) -> list[bars.Bar]:
+    """Bars of what `holdings` hold together against `limits`, naming the top holders:
+    the team quota page's and the platform overview's alike."""
     used = usage.total(holding.demand for holding in holdings)
     return bars.bars(limits, used, holdings)

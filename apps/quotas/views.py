@@ -1,12 +1,14 @@
-"""The team page's quota section (apps.accounts' team page loads it with htmx)."""
+"""The team page's quota section (apps.accounts' team page loads it with htmx), and the
+platform quota overview for superusers."""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 
 from apps.accounts.access import teams_for
 from apps.core.htmx import render_page
+from apps.quotas import overview
 from apps.quotas.services import team_bars
 
 
@@ -23,3 +25,18 @@ def team_quota(request: HttpRequest, pk: int) -> HttpResponse:
         ],
     }
     return render_page(request, "quotas/team_quota.html", "quotas/_team_quota.html", context)
+
+
+@login_required
+def platform_overview(request: HttpRequest) -> HttpResponse:
+    # Platform admins only; to anyone else the page does not exist.
+    if not request.user.is_superuser:
+        raise Http404
+    sort = request.GET.get("sort", overview.FULLEST)
+    context = {"sorts": overview.SORTS, "sort": sort}
+    try:
+        context["overview"] = overview.platform_overview(sort)
+    except overview.SortError as exc:
+        context.update(sort_error=str(exc), sort=overview.FULLEST)
+        return render(request, "quotas/overview.html", context, status=400)
+    return render(request, "quotas/overview.html", context)

@@ -88,7 +88,8 @@ def call(client, world: World, method: str, path: str, body):
 # Every browser page outside the admin and the API, by URL name. "team" pages show one
 # team's object: an outsider gets 404. "list" pages show the caller's teams' records:
 # an outsider gets 200 without a trace of the victim team; "redirect" pages send
-# everyone elsewhere. "public" pages need no
+# everyone elsewhere. "platform" pages are for superusers: anyone else signed in gets
+# 404, as if there were no such page. "public" pages need no
 # sign-in. tests/api/test_page_isolation.py fails for a page missing from here.
 PAGES = {
     "deployments:list": ("list", "/deployments/"),
@@ -104,6 +105,7 @@ PAGES = {
     "deployments:team-audit": ("team", "/teams/{team}/audit/"),
     "monitoring:sparklines": ("list", "/fleet/sparklines/?ids={deployment}"),
     "quotas:team": ("team", "/teams/{team}/quota/"),
+    "quotas:overview": ("platform", "/platform/quotas/"),
     "accounts:teams": ("list", "/teams/"),
     "accounts:team": ("team", "/teams/{team}/"),
     "accounts:add-member": ("team", "/teams/{team}/members/"),

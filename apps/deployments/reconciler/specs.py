@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django.conf import settings
 
-from apps.clusters import kube
-from apps.clusters.choices import Connection
-from apps.clusters.models import Cluster, Environment
+from apps.clusters.inventory import cluster_ref  # noqa: F401 (its callers import it here)
+from apps.clusters.models import Environment
 from apps.deployments import manifests
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
@@ -23,15 +22,6 @@ RELATED = ("team", "environment__cluster", "model_version__model", "canary_versi
 def load(deployment_id: int) -> Deployment | None:
     """The record with everything `spec_of` reads, or None once it is gone."""
     return Deployment.objects.select_related(*RELATED).filter(pk=deployment_id).first()
-
-
-def cluster_ref(cluster: Cluster) -> kube.ClusterRef:
-    return kube.ClusterRef(
-        name=cluster.name,
-        in_cluster=cluster.connection == Connection.IN_CLUSTER,
-        kubeconfig_path=cluster.kubeconfig_path,
-        context=cluster.kubeconfig_context,
-    )
 
 
 def version_spec(version: ModelVersion) -> manifests.VersionSpec:
