@@ -156,9 +156,13 @@ def present(rooms: Iterable[capacity.NodeRoom], shares: Mapping[str, Fraction]) 
 def commitments(
     promise: usage.Demand, have: usage.Demand, *, partial: bool = False
 ) -> list[Commitment]:
-    """One line per GPU resource that quotas promise or nodes have: the GPU total,
-    then GPU models, then MIG profiles; over-committed ones first within each."""
+    """One line per GPU resource that quotas promise or nodes have: the GPU total (when
+    some quota limits it), then GPU models, then MIG profiles; over-committed ones first
+    within each."""
     names = set(promise.amounts) | set(have.amounts)
+    if not promise.get(usage.GPUS):
+        # No team has a total limit: "promise 0 of 17.86 GPUs" would only be noise.
+        names.discard(usage.GPUS)
     rows = [Commitment(n, promise.get(n), have.get(n), partial) for n in names]
     rank = {usage.GPUS: 0, "gpu_model": 1, "mig_profile": 2}
     return sorted(rows, key=lambda c: (rank.get(c.kind, 3), not c.over, c.resource))

@@ -83,6 +83,12 @@ def test_mig_slices_and_the_gpu_total_are_counted_in_their_own_units():
     assert total.text.startswith("Quotas promise 30 GPUs (any model); the clusters have 3.14")
 
 
+def test_the_gpu_total_is_left_out_when_no_quota_limits_it():
+    have = usage.Demand({usage.GPU_PREFIX + H100: Fraction(8), usage.GPUS: Fraction(8)})
+    lines = overview.commitments(usage.NOTHING, have)
+    assert [c.resource for c in lines] == [usage.GPU_PREFIX + H100]
+
+
 def test_commitments_cover_both_sides_total_first_then_models_over_committed_first():
     promise = usage.Demand({usage.GPU_PREFIX + A100: Fraction(2), usage.GPUS: Fraction(2)})
     have = usage.Demand(
