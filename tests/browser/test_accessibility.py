@@ -2,8 +2,9 @@
 violation of impact "serious" or "critical" (contrast, names, labels, landmarks...).
 
 axe-core comes from npm (`make test` installs a pinned version and names its script in
-GANTRY_AXE_CORE); it is put into the page through the devtools protocol, which the
-Content Security Policy does not govern, and is never served by Gantry.
+GANTRY_AXE_CORE); it goes into each page as the browser context's init script, through
+the devtools protocol, which the Content Security Policy does not govern. Gantry never
+serves it.
 
 To stay fast, one gunicorn, one set of records and one signed-in page serve the whole
 module: the records are written once (committed, without a worker: the deployment page
@@ -25,6 +26,7 @@ from django.test import Client
 from apps.accounts import services as accounts
 from apps.accounts.choices import Role
 from apps.deployments import services
+from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
 from tests import factories
 from tests.servers import gunicorn, session_database_url
@@ -66,16 +68,16 @@ RUN_AXE = """async () => {
 
 
 @pytest.fixture(scope="module")
-def axe_source() -> str:
+def axe_script() -> Path:
     path = os.environ.get("GANTRY_AXE_CORE", "")
     if not path or not Path(path).is_file():
         pytest.fail(f"axe-core not found at {path!r}: `make test` installs it (GANTRY_AXE_CORE).")
-    return Path(path).read_text()
+    return Path(path)
 
 
 @pytest.fixture(scope="module")
 def records(django_db_setup, django_db_blocker) -> Iterator[dict]:
-    """A team with a deployment, a model, a quota, a member and a token, committed."""
+    """A team with deployments, a model, a quota, a member and a token, committed."""
     with django_db_blocker.unblock():
         team = factories.TeamFactory(name="nlp")
         owner = factories.member(team, Role.ADMIN, username="olivia")
@@ -95,6 +97,24 @@ def records(django_db_setup, django_db_blocker) -> Iterator[dict]:
             memory="16Gi",
             gpu_count=1,
             gpu_model=H100,
+        )
+        # The list's other badges: a crash loop and a stopped deployment.
+        Deployment.objects.create(
+            team=team,
+            environment=environment,
+            model_version=version,
+            name="crashing",
+            conditions=[
+                {"type": "Available", "status": "False", "reason": "CrashLoopBackOff"},
+                {"type": "Degraded", "status": "True", "reason": "CrashLoopBackOff"},
+            ],
+        )
+        Deployment.objects.create(
+            team=team,
+            environment=environment,
+            model_version=version,
+            name="resting",
+            state="stopped",
         )
         token = accounts.create_token(actor=owner, user=owner, name="ci").token
         ids = {
@@ -132,9 +152,12 @@ def session_cookie(records, module_site, django_db_blocker) -> dict:
 
 
 @pytest.fixture(scope="module")
-def axe_page(browser, browser_context_args, session_cookie):
-    """One page for the whole module, signed in, recording CSP refusals."""
+def axe_page(browser, browser_context_args, session_cookie, axe_script):
+    """One page for the whole module, signed in, with axe-core in every document it opens
+    (an init script goes in through the devtools protocol: no CSP refusal), recording
+    CSP refusals of the pages' own content."""
     context = browser.new_context(**browser_context_args)
+    context.add_init_script(path=axe_script)
     context.add_cookies([session_cookie])
     page = context.new_page()
     page.csp_refusals = []
@@ -151,18 +174,20 @@ def axe_page(browser, browser_context_args, session_cookie):
 @pytest.mark.parametrize("scheme", SCHEMES)
 @pytest.mark.parametrize("name", PAGES)
 def test_page_has_no_serious_accessibility_violation(
-    axe_page, axe_source, module_site, records, session_cookie, screenshot, name, scheme
+    axe_page, module_site, records, session_cookie, screenshot, name, scheme
 ):
     page = axe_page
     page.emulate_media(color_scheme=scheme)
-    if name == "login":
-        page.context.clear_cookies()
     path = PAGES[name].format(**records)
-    response = page.goto(f"{module_site}{path}", wait_until="networkidle")
-    if name == "login":
-        page.context.add_cookies([session_cookie])
+    if name == "login":  # signed out for this one page only
+        page.context.clear_cookies()
+        try:
+            response = page.goto(f"{module_site}{path}", wait_until="networkidle")
+        finally:
+            page.context.add_cookies([session_cookie])
+    else:
+        response = page.goto(f"{module_site}{path}", wait_until="networkidle")
     assert response.status == 200, f"{path} answered {response.status}"
-    page.evaluate(axe_source)
     violations = page.evaluate(RUN_AXE)
     screenshot(page, f"a11y-{name}-{scheme}")
     assert not violations, f"{path} in the {scheme} theme:\n" + "\n".join(violations)
