@@ -28,6 +28,21 @@ ensure_command() {  # ensure_command <command> <debian-package>
   command -v "$1" >/dev/null 2>&1 || die "installing $2 did not provide '$1'."
 }
 
+# axe-core, for the browser tests' accessibility checks only: a pinned version from npm
+# into the cache, its path exported as GANTRY_AXE_CORE for pytest.
+AXE_CORE_VERSION=4.14.1
+ensure_axe_core() {
+  local dir="$GANTRY_CACHE/axe-core-$AXE_CORE_VERSION"
+  local script="$dir/node_modules/axe-core/axe.min.js"
+  if [ ! -f "$script" ]; then
+    ensure_command npm npm
+    say "installing axe-core $AXE_CORE_VERSION from npm"
+    npm install --silent --no-audit --no-fund --prefix "$dir" "axe-core@$AXE_CORE_VERSION" >/dev/null
+    [ -f "$script" ] || die "installing axe-core did not provide $script."
+  fi
+  export GANTRY_AXE_CORE="$script"
+}
+
 # uv from PyPI when missing, then the locked virtualenv in .venv.
 ensure_venv() {
   if ! command -v uv >/dev/null 2>&1; then

@@ -3,7 +3,8 @@
 # throwaway PostgreSQL and Redis, lints (ruff, shellcheck), audits (bandit, pip-audit),
 # checks migrations, and runs pytest.
 # The local Kubernetes cluster and Prometheus are started on demand by pytest fixtures;
-# browser tests use Debian's Chromium, installed here when missing.
+# browser tests use Debian's Chromium, installed here when missing, and the accessibility
+# tests axe-core from npm (a pinned version, cached; never served by the app).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 source "$GANTRY_ROOT/scripts/services/testenv.sh"
@@ -27,6 +28,7 @@ say "static files"
 say "browser"
 # Playwright drives Debian's Chromium; it never downloads a browser of its own.
 ensure_command chromium chromium
+ensure_axe_core
 
 say "pytest"
 .venv/bin/python -m pytest "$@"

@@ -1,5 +1,7 @@
 """The layout every page shares: sign-in, navigation, keyboard use, messages."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -54,3 +56,44 @@ def test_htmx_is_served_from_our_own_static_files(signed_in, site, deployer):
     assert page.evaluate("typeof htmx") == "object", "htmx did not load on the page"
     outside = [url for url in requests if not url.startswith(site)]
     assert not outside, f"pages must not load anything from elsewhere: {outside}"
+
+
+ROOT_BACKGROUND = "getComputedStyle(document.documentElement).backgroundColor"
+LIGHT_BG, DARK_BG = "rgb(246, 247, 249)", "rgb(11, 17, 32)"
+
+
+def test_the_theme_toggle_overrides_the_system_and_is_remembered_in_this_browser(
+    signed_in, site, deployer, screenshot
+):
+    page = signed_in(deployer)
+    page.emulate_media(color_scheme="light")
+    page.goto(f"{site}/deployments/")
+    toggle = page.get_by_role("group", name="Theme")
+    html = page.locator("html")
+    expect(toggle.get_by_role("button", name="System")).to_have_attribute("aria-pressed", "true")
+    assert page.evaluate(ROOT_BACKGROUND) == LIGHT_BG
+
+    dark = toggle.get_by_role("button", name="Dark")
+    dark.focus()
+    page.keyboard.press("Enter")
+    expect(dark).to_have_attribute("aria-pressed", "true")
+    expect(toggle.get_by_role("button", name="System")).to_have_attribute("aria-pressed", "false")
+    expect(html).to_have_attribute("data-theme", "dark")
+    assert page.evaluate(ROOT_BACKGROUND) == DARK_BG, "the choice must win over the system's"
+    screenshot(page, "theme-dark-chosen")
+
+    page.reload()
+    expect(html).to_have_attribute("data-theme", "dark")
+    expect(toggle.get_by_role("button", name="Dark")).to_have_attribute("aria-pressed", "true")
+    fresh = page.context.new_page()
+    fresh.emulate_media(color_scheme="light")
+    fresh.goto(f"{site}/models/")
+    expect(fresh.locator("html")).to_have_attribute("data-theme", "dark")
+    assert fresh.evaluate(ROOT_BACKGROUND) == DARK_BG
+    fresh.close()
+
+    toggle.get_by_role("button", name="System").click()
+    expect(html).not_to_have_attribute("data-theme", re.compile("."))
+    assert page.evaluate(ROOT_BACKGROUND) == LIGHT_BG
+    page.emulate_media(color_scheme="dark")
+    assert page.evaluate(ROOT_BACKGROUND) == DARK_BG, "System follows the system again"
