@@ -138,8 +138,8 @@ class Harness:
             timeout=1800,
         ).stdout
 
-    def request_counts(self) -> Counter[tuple[str, str]]:
-        """apiserver_request_total by (verb, resource), for Gantry's resources."""
+    def request_counts(self, everything: bool = False) -> Counter[tuple[str, str]]:
+        """apiserver_request_total by (verb, resource), for Gantry's resources (or all)."""
         counts: Counter[tuple[str, str]] = Counter()
         pattern = re.compile(r"^apiserver_request_total\{(.*)\} (\S+)$")
         for line in self.cluster.raw_get("/metrics").splitlines():
@@ -147,7 +147,7 @@ class Harness:
             if not match:
                 continue
             labels = dict(re.findall(r'(\w+)="([^"]*)"', match.group(1)))
-            if labels.get("resource") in GANTRY_RESOURCES:
+            if everything or labels.get("resource") in GANTRY_RESOURCES:
                 counts[(labels["verb"], labels["resource"])] += int(float(match.group(2)))
         return counts
 

@@ -67,7 +67,7 @@ def create_deployment(
     )
     if Deployment.objects.filter(environment=environment, name=name).exists():
         raise _name_taken(deployment)
-    deployment.full_clean()
+    _validate(deployment)
     with transaction.atomic():
         quotas.admit(
             team=team, deployment_id=None, before=usage.NOTHING, after=demand_of(deployment)
@@ -110,7 +110,7 @@ def update_deployment(
         changes_text = describe_changes(locked, changed)
         for name, value in changed.items():
             setattr(locked, name, value)
-        locked.full_clean()
+        _validate(locked)
         if locked.state != State.DELETING:  # deleting never adds pods
             quotas.admit(
                 team=locked.team, deployment_id=locked.pk, before=before, after=demand_of(locked)
@@ -383,6 +383,21 @@ def _require_canary(deployment: Deployment, verb: str) -> ModelVersion:
             }
         )
     return deployment.canary_version
+
+
+RELATED_RECORDS = ["team", "environment", "model_version", "canary_version", "created_by"]
+
+
+def _validate(deployment: Deployment) -> None:
+    """Every field's validators and the model's clean(), without the constraints' queries.
+
+    Django checks each CheckConstraint with a query of its own (seven per save, half a
+    create's SQL). clean() makes each of those rules in Python with a message that says
+    how to fix it, the database still enforces them, and the name's uniqueness is
+    checked by the create (and again in _insert, for a concurrent one). The related
+    records arrive as records the caller read, so their existence is not asked again.
+    """
+    deployment.full_clean(exclude=RELATED_RECORDS, validate_constraints=False)
 
 
 def _insert(deployment: Deployment) -> None:
