@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import pytest
@@ -72,11 +73,31 @@ def site_env(settings) -> dict[str, str]:
     }
 
 
+@pytest.fixture(scope="module")
+def _servers() -> Iterator[Callable[[dict[str, str]], str]]:
+    """gunicorn servers shared by a module's tests, one per distinct environment.
+
+    Starting one costs seconds (it imports the whole app), and stopping one waits for
+    the browser's keep-alive connections, so a module's tests share them. Each test
+    still sees only its own rows: the database is emptied between tests, and nothing
+    the server keeps in memory is a record.
+    """
+    with ExitStack() as stack:
+        running: dict[tuple[tuple[str, str], ...], str] = {}
+
+        def serve(env: dict[str, str]) -> str:
+            key = tuple(sorted(env.items()))
+            if key not in running:
+                running[key] = stack.enter_context(gunicorn(env, workers=1, threads=8))
+            return running[key]
+
+        yield serve
+
+
 @pytest.fixture
-def site(transactional_db, site_env: dict[str, str]) -> Iterator[str]:
-    """Gantry's base URL (no trailing slash), served by gunicorn for this test."""
-    with gunicorn(site_env, workers=1, threads=8) as url:
-        yield url
+def site(transactional_db, site_env: dict[str, str], _servers) -> str:
+    """Gantry's base URL (no trailing slash), served by gunicorn on the test database."""
+    return _servers(site_env)
 
 
 @pytest.fixture
