@@ -11,6 +11,8 @@ A template is a PromQL expression in which `${name}` is either another template
   ${deployments}  regex of the Kubernetes Deployment names in view (`.+` on the fleet page)
   ${window}       rate() window, e.g. `60s`: the step, but at least PROMETHEUS_RATE_WINDOW_S
   ${range}        the whole range of the page, e.g. `3600s`
+  ${step}         the page's step between points, e.g. `60s`
+  ${top}          how many series a panel shows at most, for `topk`, e.g. `50`
   ${histogram}    the serving runtime's request-duration histogram, without `_bucket`
 
 Runtime-specific templates are named `<name>.<runtime>` (e.g. `histogram.vllm`,
@@ -128,7 +130,12 @@ DEFAULT_PROMQL: dict[str, str] = {
     # Percent of requests that failed; 0 (not "no data") while nothing failed.
     "error_ratio": f"100 * ({_ERRORS} or ${{requests_per_s}} * 0) / ${{requests_per_s}}",
     # --- panels of the fleet page ----------------------------------------------
-    "fleet_gpu_util": "${gpu_util_mean}",
+    # The busiest ${top} deployments over the range (their mean at the range's end, `@ end()`,
+    # which Prometheus evaluates once), each with its line: rows beyond are not sent at all.
+    "fleet_gpu_util": (
+        "(${gpu_util_mean}) and on (namespace, deployment) "
+        "topk(${top}, avg_over_time((${gpu_util_mean})[${range}:${step}] @ end()))"
+    ),
     # Instant, at the end of the range: GPUs (or MIG slices) held, and how busy they are.
     "fleet_gpu_top": _tagged(
         "stat",

@@ -7,7 +7,6 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import plotly.graph_objects as go
 from django.conf import settings
 from django.db.models import QuerySet
 
@@ -24,7 +23,7 @@ class Panel:
     key: str
     title: str
     unit: str
-    figure: go.Figure | None = None
+    figure: charts.Figure | None = None
     error: str = ""  # Prometheus could not answer: shown in place of the figure
     note: str = ""  # why there is no data, when Prometheus answered with none
     lines: list[dict[str, Any]] = field(default_factory=list)

@@ -22,7 +22,8 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,6 +47,8 @@ DEFAULT_RANGE = "1h"
 # Steps that fall on whole minutes and hours, so charts line up and cache keys repeat.
 STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 MAX_POINTS = 300
+# How many series a `topk(${top}, ...)` template keeps, unless the caller says otherwise.
+TOP = 10
 
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -170,17 +173,20 @@ def _uses_runtime(name: str, tmpl: Mapping[str, str]) -> bool:
     return False
 
 
-def build_query(name: str, scope: Scope, win: Window) -> str:
+def build_query(name: str, scope: Scope, win: Window, top: int = TOP) -> str:
     """The PromQL of template `name` for `scope` over `win`; one query for the whole scope.
 
     A template that depends on the serving runtime is expanded once per group of
     runtimes that expand alike, each part limited to its own deployments, and the
-    parts joined with `or`.
+    parts joined with `or`. `top` fills `${top}`, for templates that keep only the
+    largest series (`topk`) so that Prometheus, not Python, drops the rest.
     """
     variables = {
         "namespaces": _alternation(scope.namespaces),
         "window": f"{max(win.step, settings.PROMETHEUS_RATE_WINDOW_S)}s",
         "range": f"{win.seconds}s",
+        "step": f"{win.step}s",
+        "top": str(top),
     }
     everyone = ".+" if scope.all_deployments else _alternation(scope.deployments)
     if not _uses_runtime(name, scope.templates):
@@ -439,9 +445,9 @@ def in_scope(series: Iterable[Series], scope: Scope) -> list[Series]:
     return kept
 
 
-def _ask(name: str, scope: Scope, win: Window, at: float | None) -> Answer:
+def _ask(name: str, scope: Scope, win: Window, at: float | None, top: int = TOP) -> Answer:
     try:
-        query = build_query(name, scope, win)
+        query = build_query(name, scope, win, top)
     except (promql.TemplateError, ValueError) as exc:
         return Answer(series=[], error=f"PromQL template problem: {exc}")
     answer = _query(scope.url, query, None if at is not None else win, at)
@@ -450,11 +456,40 @@ def _ask(name: str, scope: Scope, win: Window, at: float | None) -> Answer:
     return Answer(series=in_scope(answer.series, scope), error=answer.error, query=answer.query)
 
 
-def query_range(name: str, scope: Scope, win: Window) -> Answer:
+def query_range(name: str, scope: Scope, win: Window, top: int = TOP) -> Answer:
     """Template `name` over `win` for `scope`: one range query (or a cached answer)."""
-    return _ask(name, scope, win, None)
+    return _ask(name, scope, win, None, top)
 
 
-def query_instant(name: str, scope: Scope, win: Window) -> Answer:
+def query_instant(name: str, scope: Scope, win: Window, top: int = TOP) -> Answer:
     """Template `name` at the end of `win` for `scope`: one instant query (or a cached answer)."""
-    return _ask(name, scope, win, float(win.end))
+    return _ask(name, scope, win, float(win.end), top)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question of a page: a template for a scope, over a window or at its end."""
+
+    template: str
+    scope: Scope
+    win: Window
+    instant: bool = False
+    top: int = TOP
+
+
+# Queries are HTTP calls that mostly wait on Prometheus: a page's panels ask side by
+# side. Shared by the requests of a process, so that its threads (and each thread's
+# cache connection) are reused; more asks than workers simply wait their turn.
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="prometheus")
+
+
+def _ask_one(ask: Ask) -> Answer:
+    at = float(ask.win.end) if ask.instant else None
+    return _ask(ask.template, ask.scope, ask.win, at, ask.top)
+
+
+def ask_all(asks: Sequence[Ask]) -> list[Answer]:
+    """The answer to each of `asks`, in their order; the queries run concurrently."""
+    if len(asks) <= 1:
+        return [_ask_one(ask) for ask in asks]
+    return list(_POOL.map(_ask_one, asks))
