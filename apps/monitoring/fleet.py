@@ -18,7 +18,14 @@ from apps.accounts.models import Team
 from apps.clusters.models import Cluster, Environment
 from apps.deployments.constants import CANARY_SUFFIX
 from apps.monitoring import charts, prometheus
-from apps.monitoring.panels import Dashboard, Panel, prometheus_url, visible_deployments
+from apps.monitoring.panels import (
+    Ask,
+    Dashboard,
+    Panel,
+    ask_all,
+    prometheus_url,
+    visible_deployments,
+)
 from apps.monitoring.prometheus import Answer, Scope, Series, Window
 from apps.quotas import usage
 
@@ -157,11 +164,11 @@ class _FleetContext:
     def fetch(self) -> None:
         """Every panel's query on every Prometheus in view, all at once."""
         asks = [
-            prometheus.Ask(template, scope, self.win, instant=instant, top=HEATMAP_ROWS)
+            Ask(template, scope, self.win, instant=instant, top=2 * HEATMAP_ROWS)
             for template, instant in QUERIES.items()
             for scope in self.scopes
         ]
-        for ask, answer in zip(asks, prometheus.ask_all(asks), strict=True):
+        for ask, answer in zip(asks, ask_all(asks), strict=True):
             self.answers.setdefault(ask.template, []).append(answer)
 
     def series(self, template: str, panel: Panel) -> list[Series]:
@@ -207,7 +214,8 @@ def _fleet_gpu_util(ctx: _FleetContext) -> Panel:
     title = "GPU utilization of every deployment"
     panel = _panel("fleet_gpu_util", title, charts.PERCENT)
     # The template keeps the busiest ${top} deployments (topk in Prometheus), so the
-    # answer is HEATMAP_ROWS series whatever the size of the fleet.
+    # answer stays small whatever the size of the fleet. ${top} is twice the rows shown:
+    # workloads Gantry does not manage may share the namespaces, and are dropped here.
     series = ctx.series("fleet_gpu_util", panel)
     grid = list(range(ctx.win.start, ctx.win.end + 1, ctx.win.step))
     rows: list[tuple[float, charts.Row]] = []

@@ -3,6 +3,8 @@ one way to ask Prometheus."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -72,9 +74,39 @@ def prometheus_url(cluster: Cluster) -> str:
     return cluster.prometheus_url or settings.PROMETHEUS_URL
 
 
-def ask(spec_template: str, scope: Scope, win: Window, instant: bool = False) -> Answer:
+def ask(
+    spec_template: str, scope: Scope, win: Window, instant: bool = False, top: int = prometheus.TOP
+) -> Answer:
     ask = prometheus.query_instant if instant else prometheus.query_range
-    return ask(spec_template, scope, win)
+    return ask(spec_template, scope, win, top)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question of a page: a template for a scope, over a window or at its end."""
+
+    template: str
+    scope: Scope
+    win: Window
+    instant: bool = False
+    top: int = prometheus.TOP
+
+
+# Queries are HTTP calls that mostly wait on Prometheus: a page's panels ask side by
+# side. Shared by the requests of a process, so that its threads (and each thread's
+# cache connection) are reused; more asks than workers wait their turn.
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="prometheus")
+
+
+def _ask_one(question: Ask) -> Answer:
+    return ask(question.template, question.scope, question.win, question.instant, question.top)
+
+
+def ask_all(questions: Sequence[Ask]) -> list[Answer]:
+    """The answer to each of `questions`, in their order; the queries run concurrently."""
+    if len(questions) <= 1:
+        return [_ask_one(question) for question in questions]
+    return list(_POOL.map(_ask_one, questions))
 
 
 def line_data(name: str, series: Series) -> dict[str, Any]:

@@ -22,8 +22,7 @@ import logging
 import math
 import re
 import time
-from collections.abc import Iterable, Mapping, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,6 +48,9 @@ STEPS = (15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200)
 MAX_POINTS = 300
 # How many series a `topk(${top}, ...)` template keeps, unless the caller says otherwise.
 TOP = 10
+# Points over the range of a subquery that only ranks series (`${rank_step}`): a mean
+# of a dozen samples orders deployments as well as sixty, at a fifth of the work.
+RANK_POINTS = 12
 
 _NAME_RE = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 
@@ -88,6 +90,11 @@ def window(range_name: str, now: float | None = None, max_points: int = MAX_POIN
     # cache entry), and the chart does not shift by a few seconds on each reload.
     end = int(now // step) * step
     return Window(name=range_name, start=end - seconds, end=end, step=step)
+
+
+def rank_step(win: Window) -> int:
+    """A step of about RANK_POINTS points over `win`, never finer than its own step."""
+    return next((s for s in STEPS if s >= win.step and win.seconds // s <= RANK_POINTS), STEPS[-1])
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,7 @@ def build_query(name: str, scope: Scope, win: Window, top: int = TOP) -> str:
         "window": f"{max(win.step, settings.PROMETHEUS_RATE_WINDOW_S)}s",
         "range": f"{win.seconds}s",
         "step": f"{win.step}s",
+        "rank_step": f"{rank_step(win)}s",
         "top": str(top),
     }
     everyone = ".+" if scope.all_deployments else _alternation(scope.deployments)
@@ -464,32 +472,3 @@ def query_range(name: str, scope: Scope, win: Window, top: int = TOP) -> Answer:
 def query_instant(name: str, scope: Scope, win: Window, top: int = TOP) -> Answer:
     """Template `name` at the end of `win` for `scope`: one instant query (or a cached answer)."""
     return _ask(name, scope, win, float(win.end), top)
-
-
-@dataclass(frozen=True)
-class Ask:
-    """One question of a page: a template for a scope, over a window or at its end."""
-
-    template: str
-    scope: Scope
-    win: Window
-    instant: bool = False
-    top: int = TOP
-
-
-# Queries are HTTP calls that mostly wait on Prometheus: a page's panels ask side by
-# side. Shared by the requests of a process, so that its threads (and each thread's
-# cache connection) are reused; more asks than workers simply wait their turn.
-_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="prometheus")
-
-
-def _ask_one(ask: Ask) -> Answer:
-    at = float(ask.win.end) if ask.instant else None
-    return _ask(ask.template, ask.scope, ask.win, at, ask.top)
-
-
-def ask_all(asks: Sequence[Ask]) -> list[Answer]:
-    """The answer to each of `asks`, in their order; the queries run concurrently."""
-    if len(asks) <= 1:
-        return [_ask_one(ask) for ask in asks]
-    return list(_POOL.map(_ask_one, asks))

@@ -57,6 +57,25 @@ def test_every_deployment_of_the_viewer_has_a_utilization_row(owner, fleet, prom
     assert set(rows["dev-nlp/whisper"]) == {25}
 
 
+def test_a_large_fleet_shows_its_busiest_rows_and_counts_the_others(
+    owner, fleet, prometheus, monkeypatch
+):
+    from apps.monitoring import fleet as fleet_page
+
+    monkeypatch.setattr(fleet_page, "HEATMAP_ROWS", 2)
+    dashboard = services.fleet_dashboard(owner, "1h", now=prometheus.end)
+    panel = _panel(dashboard, "fleet_gpu_util")
+    figure = plotly(panel.figure)
+    # Prometheus sent the four busiest only (the sidecar Gantry does not manage among
+    # them); whisper and llama's canary hold GPUs too.
+    assert "topk(4," in panel.queries[0]
+    assert list(figure.data[0].y) == ["dev-nlp/llama", "dev-nlp/bert"]
+    (note,) = figure.layout.annotations
+    assert "The busiest 2 deployments over the last 1h; 2 more deployments hold GPUs" in (
+        note.text.replace("<br>", " ")
+    )
+
+
 def test_the_other_team_sees_only_its_own(outsider, fleet, prometheus):
     dashboard = services.fleet_dashboard(outsider, "1h", now=prometheus.end)
     heatmap = plotly(_panel(dashboard, "fleet_gpu_util").figure).data[0]

@@ -28,6 +28,29 @@ def test_the_fleet_query_does_not_list_deployments():
     promql_parser.parse(query)
 
 
+def test_the_fleet_heatmap_asks_prometheus_for_the_busiest_rows_only():
+    scope = _scope({"llama": "vllm"}, all_deployments=True)
+    fleet = prometheus.window("1h", now=1_800_000_000, max_points=60)
+    query = prometheus.build_query("fleet_gpu_util", scope, fleet, top=50)
+    # Ranked once, at the range's end, on a coarse step; the lines themselves at the page's.
+    assert "topk(50, avg_over_time(" in query
+    assert "[3600s:300s] @ end()" in query
+    # Only the viewer's namespaces, in the lines and in the ranking alike.
+    mean = prometheus.build_query("gpu_util_mean", scope, fleet)
+    matcher = 'namespace=~"dev-nlp|prod-nlp"'
+    assert query.count(matcher) == 2 * mean.count(matcher) > 0
+    promql_parser.parse(query)
+
+
+@pytest.mark.parametrize(
+    ("range_name", "step"), [("15m", 120), ("1h", 300), ("6h", 1800), ("24h", 7200), ("7d", 7200)]
+)
+def test_the_ranking_step_takes_about_a_dozen_points(range_name, step):
+    win = prometheus.window(range_name, now=1_800_000_000, max_points=60)
+    assert prometheus.rank_step(win) == step
+    assert prometheus.rank_step(win) >= win.step
+
+
 def test_a_deployment_query_names_the_deployment_and_its_canary():
     query = prometheus.build_query(
         "gpu_util", _scope({"llama": "vllm", "llama-canary": "vllm"}), WIN

@@ -22,6 +22,7 @@ SAMPLE_VARIABLES: dict[str, str] = {
     "window": "60s",
     "range": "3600s",
     "step": "60s",
+    "rank_step": "300s",
     "top": "10",
 }
 
