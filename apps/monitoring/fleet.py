@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
@@ -23,6 +23,7 @@ from apps.monitoring.panels import (
     Dashboard,
     Panel,
     ask_all,
+    ask_later,
     prometheus_url,
     visible_deployments,
 )
@@ -37,13 +38,9 @@ HEATMAP_ROWS = 50
 TOP_N = 10
 # A deployment whose p95 is this many times the fleet's median p95 is an outlier.
 OUTLIER_FACTOR = 2.0
-# The page's queries: template, and whether it is an instant query (at the window's end).
-QUERIES = {
-    "fleet_gpu_util": False,
-    "fleet_gpu_top": True,
-    "fleet_gpus_allocated": True,
-    "fleet_latency_p95": True,
-}
+# The page's first queries, instant ones at the window's end; the heatmap's lines are
+# asked once the ranking (part of fleet_gpu_top) names the busiest deployments.
+FIRST_QUERIES = ("fleet_gpu_top", "fleet_gpus_allocated", "fleet_latency_p95")
 
 
 @dataclass(frozen=True)
@@ -162,14 +159,49 @@ class _FleetContext:
     answers: dict[str, list[Answer]] = field(default_factory=dict)
 
     def fetch(self) -> None:
-        """Every panel's query on every Prometheus in view, all at once."""
-        asks = [
-            Ask(template, scope, self.win, instant=instant, top=2 * HEATMAP_ROWS)
-            for template, instant in QUERIES.items()
+        """Every panel's query on every Prometheus in view, side by side.
+
+        The heatmap's range query names the busiest deployments only: it waits for the
+        ranking, which is a part of the top-consumers query, and not for the others.
+        """
+        first = [
+            Ask(template, scope, self.win, instant=True, top=2 * HEATMAP_ROWS)
+            for template in FIRST_QUERIES
             for scope in self.scopes
         ]
-        for ask, answer in zip(asks, ask_all(asks), strict=True):
+        pending = [(ask, ask_later(ask)) for ask in first]
+        ranked = [(a.scope, f.result()) for a, f in pending if a.template == "fleet_gpu_top"]
+        lines = self._busiest(ranked)
+        for ask, answer in zip(lines, ask_all(lines), strict=True):
             self.answers.setdefault(ask.template, []).append(answer)
+        for ask, future in pending:
+            self.answers.setdefault(ask.template, []).append(future.result())
+
+    def _busiest(self, ranked: list[tuple[Scope, Answer]]) -> list[Ask]:
+        """The heatmap's questions: per Prometheus, the lines of the busiest deployments.
+
+        Prometheus ranked twice as many as the heatmap shows (`topk`): workloads Gantry
+        does not manage may share the namespaces, and are dropped here.
+        """
+        scored: list[tuple[float, str, int, str]] = []
+        for i, (_, answer) in enumerate(ranked):
+            if answer.error:  # no ranking, no lines: the heatmap says why
+                self.answers.setdefault("fleet_gpu_util", []).append(Answer([], answer.error))
+            ranks = [s for s in answer.series if s.labels.get("stat") == "rank"]
+            for known, s in self.of_known(ranks):
+                if s.last is not None:
+                    scored.append((-s.last, known.label, i, s.labels["deployment"]))
+        chosen: dict[int, dict[str, str]] = {}  # scope's index -> name -> runtime
+        for _, _, i, name in sorted(scored, key=lambda item: item[:2])[:HEATMAP_ROWS]:
+            chosen.setdefault(i, {})[name] = ranked[i][0].deployments.get(name, "")
+        return [
+            Ask(
+                "fleet_gpu_util",
+                replace(ranked[i][0], deployments=names, all_deployments=False),
+                self.win,
+            )
+            for i, names in sorted(chosen.items())
+        ]
 
     def series(self, template: str, panel: Panel) -> list[Series]:
         """The series `template` got from every Prometheus in view; errors go to the panel."""
@@ -213,9 +245,7 @@ def _panel(key: str, title: str, unit: charts.Unit) -> Panel:
 def _fleet_gpu_util(ctx: _FleetContext) -> Panel:
     title = "GPU utilization of every deployment"
     panel = _panel("fleet_gpu_util", title, charts.PERCENT)
-    # The template keeps the busiest ${top} deployments (topk in Prometheus), so the
-    # answer stays small whatever the size of the fleet. ${top} is twice the rows shown:
-    # workloads Gantry does not manage may share the namespaces, and are dropped here.
+    # Lines of the busiest HEATMAP_ROWS deployments only, whatever the size of the fleet.
     series = ctx.series("fleet_gpu_util", panel)
     grid = list(range(ctx.win.start, ctx.win.end + 1, ctx.win.step))
     rows: list[tuple[float, charts.Row]] = []

@@ -4,7 +4,7 @@ one way to ask Prometheus."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -100,6 +100,11 @@ _POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="prometheus")
 
 def _ask_one(question: Ask) -> Answer:
     return ask(question.template, question.scope, question.win, question.instant, question.top)
+
+
+def ask_later(question: Ask) -> Future[Answer]:
+    """`question` asked in the background; `.result()` waits for its answer."""
+    return _POOL.submit(_ask_one, question)
 
 
 def ask_all(questions: Sequence[Ask]) -> list[Answer]:
