@@ -215,8 +215,10 @@ def heatmap(
     """
     if not rows or not any(v is not None for row in rows for v in row.values):
         return empty(title, empty_message)
-    # Row labels are readable up to a few dozen rows; beyond that the hover names them.
-    height = max(HEIGHT, min(900, 60 + 14 * len(rows)))
+    # Row labels are readable up to a few dozen rows (each labelled, 16 px apart);
+    # beyond that the hover names them.
+    labelled = len(rows) <= 60
+    height = max(HEIGHT, min(1100, 150 + 16 * len(rows)))
     zmin, zmax = unit.range or (None, None)
     trace = {
         "type": "heatmap",
@@ -236,7 +238,12 @@ def heatmap(
     layout = _base_layout(title, height)
     layout.update(
         xaxis={"type": "date"},
-        yaxis={"autorange": "reversed", "showticklabels": len(rows) <= 60, "automargin": True},
+        yaxis={
+            "autorange": "reversed",
+            "showticklabels": labelled,
+            "automargin": True,
+            **({"dtick": 1} if labelled else {}),
+        },
     )
     if footnote:
         _add_note(layout, footnote)
@@ -247,14 +254,15 @@ def _add_note(layout: dict, text: str) -> None:
     """`text` in small grey letters between the title and the plot."""
     layout["annotations"] = [
         {
-            "text": _wrap(text, 110),
+            "text": _wrap(text, 150),
+            "align": "left",
             "xref": "paper",
             "yref": "paper",
             "x": 0,
             "xanchor": "left",
             "y": 1,
             "yanchor": "bottom",
-            "yshift": 4,
+            "yshift": 6,
             "showarrow": False,
             "font": {"size": 12, "color": MUTED},
         }

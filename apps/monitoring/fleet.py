@@ -261,6 +261,8 @@ def _fleet_gpu_util(ctx: _FleetContext) -> Panel:
     # Those left out: whoever else has a row, or holds a GPU now (the top-consumers
     # query lists every holder, so the count is exact even when Prometheus cut the rows).
     others = (set(keys.values()) | ctx.gpu_holders()) - {keys[row.label] for row in shown}
+    if others:
+        panel.title = title = f"GPU utilization of the {len(shown):,} busiest deployments"
     if not panel.error or rows:
         panel.figure = charts.heatmap(
             title,
