@@ -11,6 +11,9 @@ A template is a PromQL expression in which `${name}` is either another template
   ${deployments}  regex of the Kubernetes Deployment names in view (`.+` on the fleet page)
   ${window}       rate() window, e.g. `60s`: the step, but at least PROMETHEUS_RATE_WINDOW_S
   ${range}        the whole range of the page, e.g. `3600s`
+  ${step}         the page's step between points, e.g. `60s`
+  ${rank_step}    a coarse step, about 6 points over the range, for subqueries that rank
+  ${top}          how many series a panel shows at most, for `topk`, e.g. `50`
   ${histogram}    the serving runtime's request-duration histogram, without `_bucket`
 
 Runtime-specific templates are named `<name>.<runtime>` (e.g. `histogram.vllm`,
@@ -128,8 +131,10 @@ DEFAULT_PROMQL: dict[str, str] = {
     # Percent of requests that failed; 0 (not "no data") while nothing failed.
     "error_ratio": f"100 * ({_ERRORS} or ${{requests_per_s}} * 0) / ${{requests_per_s}}",
     # --- panels of the fleet page ----------------------------------------------
+    # The heatmap's lines: ${deployments} names the busiest ones (see fleet_gpu_top's rank).
     "fleet_gpu_util": "${gpu_util_mean}",
-    # Instant, at the end of the range: GPUs (or MIG slices) held, and how busy they are.
+    # Instant, at the end of the range: GPUs (or MIG slices) held, how busy they are, and
+    # the busiest over the range.
     "fleet_gpu_top": _tagged(
         "stat",
         {
@@ -137,6 +142,9 @@ DEFAULT_PROMQL: dict[str, str] = {
             + _by_deployment("${gpu_util_series}")
             + ")",
             "mean": "${gpu_util_mean}",
+            # The ${top} busiest over the range, which the heatmap shows: a mean on a coarse
+            # step ranks them at a fraction of the cost of the lines themselves.
+            "rank": "topk(${top}, avg_over_time((${gpu_util_mean})[${range}:${rank_step}]))",
         },
     ),
     # Instant: GPUs and MIG slices requested by running pods, per namespace and resource

@@ -1,4 +1,4 @@
-"""Plotly figures from plain series: pure functions, no ORM and no Prometheus.
+"""Plotly figures (plain dicts) from plain series: pure functions, no ORM and no Prometheus.
 
 Every figure has its unit on the value axis and in the hover text, times in
 UTC, and the same color for a deployment in every panel (the color follows its
@@ -8,13 +8,18 @@ in place, with the reason the caller gives.
 
 from __future__ import annotations
 
+import json
 import math
 import zlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
-import plotly.graph_objects as go
-import plotly.io as pio
+# A plotly figure as plain data ({"data": [traces], "layout": {...}}), which plotly.js
+# draws as is. Built as dicts rather than plotly.graph_objects: those validate and copy
+# every value on construction, which cost more than the rest of a fleet render.
+# Tests check the dicts against plotly's schema (plotly.graph_objects.Figure(fig)).
+Figure = dict[str, Any]
 
 # Okabe-Ito and Tableau colors: distinguishable, and readable on white.
 PALETTE = (
@@ -128,11 +133,10 @@ def _largest(values: Iterable[float | None]) -> float:
     return max((v for v in values if v is not None), default=0.0)
 
 
-def empty(title: str, message: str, height: int = HEIGHT) -> go.Figure:
+def empty(title: str, message: str, height: int = HEIGHT) -> Figure:
     """A figure with no data that says so, and why, in its middle."""
-    fig = go.Figure()
-    fig.update_layout(
-        **_base_layout(title, height),
+    layout = _base_layout(title, height)
+    layout.update(
         xaxis={"visible": False},
         yaxis={"visible": False},
         annotations=[
@@ -147,7 +151,7 @@ def empty(title: str, message: str, height: int = HEIGHT) -> go.Figure:
             }
         ],
     )
-    return fig
+    return {"data": [], "layout": layout}
 
 
 def _wrap(text: str, width: int = 70) -> str:
@@ -165,35 +169,35 @@ def _wrap(text: str, width: int = 70) -> str:
 
 def time_series(
     title: str, unit: Unit, value_title: str, lines: Sequence[Line], empty_message: str
-) -> go.Figure:
+) -> Figure:
     """Lines over time, one color per deployment key, the unit in axis and hover."""
     if not any(any(v is not None for v in line.y) for line in lines):
         return empty(title, empty_message)
-    fig = go.Figure()
-    for line in lines:
-        fig.add_trace(
-            go.Scatter(
-                x=_ms(line.x),
-                y=list(line.y),
-                name=line.name,
-                mode="lines",
-                line={"color": color_for(line.key), "dash": line.dash, "width": 2},
-                connectgaps=False,
-                hovertemplate=(
-                    f"<b>{line.name}</b><br>%{{x|%Y-%m-%d %H:%M:%S}} UTC<br>"
-                    f"%{{y:{unit.hover}}} {unit.symbol}<extra></extra>"
-                ),
-            )
-        )
-    fig.update_layout(
-        **_base_layout(title),
+    data = [
+        {
+            "type": "scatter",
+            "x": _ms(line.x),
+            "y": list(line.y),
+            "name": line.name,
+            "mode": "lines",
+            "line": {"color": color_for(line.key), "dash": line.dash, "width": 2},
+            "connectgaps": False,
+            "hovertemplate": (
+                f"<b>{line.name}</b><br>%{{x|%Y-%m-%d %H:%M:%S}} UTC<br>"
+                f"%{{y:{unit.hover}}} {unit.symbol}<extra></extra>"
+            ),
+        }
+        for line in lines
+    ]
+    layout = _base_layout(title)
+    layout.update(
         # Times are UTC (the hover says so); no axis title, which the legend would cover.
         xaxis={"type": "date", "gridcolor": GRID},
         yaxis=_value_axis(unit, value_title, _largest(v for line in lines for v in line.y)),
         hovermode="closest",
         showlegend=True,
     )
-    return fig
+    return {"data": data, "layout": layout}
 
 
 def heatmap(
@@ -203,35 +207,67 @@ def heatmap(
     x: Sequence[float],
     rows: Sequence[Row],
     empty_message: str,
-) -> go.Figure:
-    """Rows (e.g. deployments) by time, colored by value: many series at a glance."""
+    footnote: str = "",
+) -> Figure:
+    """Rows (e.g. deployments) by time, colored by value: many series at a glance.
+
+    `footnote` (e.g. how many rows are left out) is written under the chart.
+    """
     if not rows or not any(v is not None for row in rows for v in row.values):
         return empty(title, empty_message)
-    # Row labels are readable up to a few dozen rows; beyond that the hover names them.
-    height = max(HEIGHT, min(900, 60 + 14 * len(rows)))
+    # Row labels are readable up to a few dozen rows (each labelled, 16 px apart);
+    # beyond that the hover names them.
+    labelled = len(rows) <= 60
+    height = max(HEIGHT, min(1100, 150 + 16 * len(rows)))
     zmin, zmax = unit.range or (None, None)
-    fig = go.Figure(
-        go.Heatmap(
-            x=_ms(x),
-            y=[row.label for row in rows],
-            z=[list(row.values) for row in rows],
-            zmin=zmin,
-            zmax=zmax,
-            colorscale="Viridis",
-            colorbar={"title": {"text": unit.symbol}},
-            hoverongaps=False,
-            hovertemplate=(
-                f"<b>%{{y}}</b><br>%{{x|%Y-%m-%d %H:%M}} UTC<br>"
-                f"{value_title}: %{{z:{unit.hover}}} {unit.symbol}<extra></extra>"
-            ),
-        )
-    )
-    fig.update_layout(
-        **_base_layout(title, height),
+    trace = {
+        "type": "heatmap",
+        "x": _ms(x),
+        "y": [row.label for row in rows],
+        "z": [list(row.values) for row in rows],
+        "colorscale": "Viridis",
+        "colorbar": {"title": {"text": unit.symbol}},
+        "hoverongaps": False,
+        "hovertemplate": (
+            f"<b>%{{y}}</b><br>%{{x|%Y-%m-%d %H:%M}} UTC<br>"
+            f"{value_title}: %{{z:{unit.hover}}} {unit.symbol}<extra></extra>"
+        ),
+    }
+    if zmin is not None:
+        trace.update(zmin=zmin, zmax=zmax)
+    layout = _base_layout(title, height)
+    layout.update(
         xaxis={"type": "date"},
-        yaxis={"autorange": "reversed", "showticklabels": len(rows) <= 60, "automargin": True},
+        yaxis={
+            "autorange": "reversed",
+            "showticklabels": labelled,
+            "automargin": True,
+            **({"dtick": 1} if labelled else {}),
+        },
     )
-    return fig
+    if footnote:
+        _add_note(layout, footnote)
+    return {"data": [trace], "layout": layout}
+
+
+def _add_note(layout: dict, text: str) -> None:
+    """`text` in small grey letters between the title and the plot."""
+    layout["annotations"] = [
+        {
+            "text": _wrap(text, 150),
+            "align": "left",
+            "xref": "paper",
+            "yref": "paper",
+            "x": 0,
+            "xanchor": "left",
+            "y": 1,
+            "yanchor": "bottom",
+            "yshift": 6,
+            "showarrow": False,
+            "font": {"size": 12, "color": MUTED},
+        }
+    ]
+    layout["margin"] = {**layout["margin"], "t": 64}
 
 
 def bars(
@@ -242,36 +278,37 @@ def bars(
     empty_message: str,
     reference: Sequence[float | None] | None = None,
     reference_name: str = "",
-) -> go.Figure:
+) -> Figure:
     """Horizontal bars, largest first, colored per key; optional reference marks (e.g. quota)."""
     if not items:
         return empty(title, empty_message)
     labels = [item.label for item in items]
-    fig = go.Figure(
-        go.Bar(
-            x=[item.value for item in items],
-            y=labels,
-            orientation="h",
-            name=value_title,
-            marker={
+    data = [
+        {
+            "type": "bar",
+            "x": [item.value for item in items],
+            "y": labels,
+            "orientation": "h",
+            "name": value_title,
+            "marker": {
                 "color": [color_for(item.key) for item in items],
                 "line": {
                     "color": ["#111827" if item.highlight else "rgba(0,0,0,0)" for item in items],
                     "width": 2,
                 },
             },
-            customdata=[item.hover for item in items],
-            hovertemplate=(
+            "customdata": [item.hover for item in items],
+            "hovertemplate": (
                 f"<b>%{{y}}</b><br>{value_title}: %{{x:{unit.hover}}} {unit.symbol}"
                 "%{customdata}<extra></extra>"
             ),
-        )
-    )
+        }
+    ]
     if reference is not None:
-        fig.add_trace(_reference_marks(unit, labels, reference, reference_name))
+        data.append(_reference_marks(unit, labels, reference, reference_name))
     height = max(HEIGHT, 80 + 28 * len(items))
-    fig.update_layout(
-        **_base_layout(title, height),
+    layout = _base_layout(title, height)
+    layout.update(
         xaxis=_value_axis(
             unit, value_title, _largest([*(i.value for i in items), *(reference or [])])
         ),
@@ -279,26 +316,41 @@ def bars(
         showlegend=reference is not None,
         bargap=0.3,
     )
-    return fig
+    return {"data": data, "layout": layout}
 
 
 def _reference_marks(
     unit: Unit, labels: list[str], reference: Sequence[float | None], name: str
-) -> go.Scatter:
+) -> dict[str, Any]:
     """A tick on each bar at its reference value (e.g. the team's quota)."""
-    return go.Scatter(
-        x=list(reference),
-        y=labels,
-        mode="markers",
-        name=name,
-        marker={"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#111827"}},
-        hovertemplate=(
+    return {
+        "type": "scatter",
+        "x": list(reference),
+        "y": labels,
+        "mode": "markers",
+        "name": name,
+        "marker": {"symbol": "line-ns", "size": 22, "line": {"width": 3, "color": "#111827"}},
+        "hovertemplate": (
             f"<b>%{{y}}</b><br>{name}: %{{x:{unit.hover}}} {unit.symbol}<extra></extra>"
         ),
-    )
+    }
 
 
-def to_json(fig: go.Figure) -> str:
+def to_json(fig: Figure) -> str:
     """The figure as JSON, safe inside a <script type="application/json"> element."""
-    text = pio.to_json(fig, validate=False, engine="json")
+    try:
+        text = json.dumps(fig, separators=(",", ":"), allow_nan=False)
+    except ValueError:
+        # NaN and infinities are not JSON (JSON.parse refuses them): drawn as gaps.
+        text = json.dumps(_finite(fig), separators=(",", ":"))
     return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def _finite(value: Any) -> Any:
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    if isinstance(value, dict):
+        return {k: _finite(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_finite(v) for v in value]
+    return value

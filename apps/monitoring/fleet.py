@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 import statistics
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from fractions import Fraction
 from typing import Any
@@ -15,20 +15,32 @@ from django.conf import settings
 
 from apps.accounts.access import teams_for
 from apps.accounts.models import Team
-from apps.clusters.models import Cluster
+from apps.clusters.models import Cluster, Environment
 from apps.deployments.constants import CANARY_SUFFIX
-from apps.deployments.models import Deployment
 from apps.monitoring import charts, prometheus
-from apps.monitoring.panels import Dashboard, Panel, ask, prometheus_url, visible_deployments
-from apps.monitoring.prometheus import Scope, Series, Window
+from apps.monitoring.panels import (
+    Ask,
+    Dashboard,
+    Panel,
+    ask_all,
+    ask_later,
+    prometheus_url,
+    visible_deployments,
+)
+from apps.monitoring.prometheus import Answer, Scope, Series, Window
 from apps.quotas import usage
 
-# The fleet heatmap has a row per deployment: 60 columns (a minute apart over an hour)
-# show the shape of a day or a week, and keep 500 rows light to query, build and send.
+# The heatmap's columns: 60 (a minute apart over an hour) show the shape of a day or a
+# week. Its rows: the busiest deployments only, few enough that each keeps a readable
+# label (charts.heatmap labels up to 60 rows); the figure says how many more there are.
 FLEET_MAX_POINTS = 60
+HEATMAP_ROWS = 50
 TOP_N = 10
 # A deployment whose p95 is this many times the fleet's median p95 is an outlier.
 OUTLIER_FACTOR = 2.0
+# The page's first queries, instant ones at the window's end; the heatmap's lines are
+# asked once the ranking (part of fleet_gpu_top) names the busiest deployments.
+FIRST_QUERIES = ("fleet_gpu_top", "fleet_gpus_allocated", "fleet_latency_p95")
 
 
 @dataclass(frozen=True)
@@ -40,25 +52,41 @@ class _Known:
     team: str
 
 
+@dataclass(frozen=True)
+class _InView:
+    """What the fleet reads of a deployment: plain values, not model instances."""
+
+    name: str
+    team: str
+    environment_id: int
+    runtime: str
+    canary_runtime: str | None  # None: no canary
+
+
 def fleet_dashboard(user: Any, range_name: str, now: float | None = None) -> Dashboard:
     """The fleet overview of the deployments `user` may see: one query per panel per Prometheus.
 
     Raises RangeError for an unknown range; Prometheus problems stay in the panels.
     """
     win = prometheus.window(range_name, now, max_points=FLEET_MAX_POINTS)
-    deployments = list(visible_deployments(user))
+    deployments = _in_view(user)
     teams = list(teams_for(user).prefetch_related("environments__cluster").select_related("quota"))
-    scopes = _fleet_scopes(deployments, teams)
+    environments = Environment.objects.select_related("cluster").in_bulk(
+        {d.environment_id for d in deployments}
+    )
+    scopes = _fleet_scopes(deployments, environments, teams)
     known: dict[tuple[str, str], _Known] = {}
     for d in deployments:
-        label = f"{d.namespace}/{d.name}"
-        known[(d.namespace, d.name)] = _Known(label, label, d.team.name)
-        if d.canary_version_id:
+        namespace = environments[d.environment_id].namespace_for(d.team)
+        label = f"{namespace}/{d.name}"
+        known[(namespace, d.name)] = _Known(label, label, d.team)
+        if d.canary_runtime is not None:
             canary = d.name + CANARY_SUFFIX
-            known[(d.namespace, canary)] = _Known(
-                f"{label} (canary)", f"{d.namespace}/{canary}", d.team.name
+            known[(namespace, canary)] = _Known(
+                f"{label} (canary)", f"{namespace}/{canary}", d.team
             )
     context = _FleetContext(win, scopes, known, teams, bool(deployments))
+    context.fetch()
     return Dashboard(
         window=win,
         panels=[
@@ -70,7 +98,22 @@ def fleet_dashboard(user: Any, range_name: str, now: float | None = None) -> Das
     )
 
 
-def _fleet_scopes(deployments: list[Deployment], teams: list[Team]) -> list[Scope]:
+def _in_view(user: Any) -> list[_InView]:
+    # Values, not instances: at thousands of deployments, building a model instance and
+    # its four related ones per row cost more than all of the page's queries.
+    rows = visible_deployments(user).values_list(
+        "name",
+        "team__name",
+        "environment_id",
+        "model_version__runtime",
+        "canary_version__runtime",
+    )
+    return [_InView(*row) for row in rows]
+
+
+def _fleet_scopes(
+    deployments: list[_InView], environments: dict[int, Environment], teams: list[Team]
+) -> list[Scope]:
     """One scope per Prometheus (and set of templates), covering every namespace in view."""
     clusters: dict[int, Cluster] = {}
     namespaces: dict[int, set[str]] = {}
@@ -80,13 +123,13 @@ def _fleet_scopes(deployments: list[Deployment], teams: list[Team]) -> list[Scop
             clusters[env.cluster_id] = env.cluster
             namespaces.setdefault(env.cluster_id, set()).add(env.namespace_for(team.name))
     for d in deployments:
-        cluster = d.environment.cluster
-        clusters[cluster.pk] = cluster
-        namespaces.setdefault(cluster.pk, set()).add(d.namespace)
-        runtimes = names.setdefault(cluster.pk, {})
-        runtimes[d.name] = d.model_version.runtime
-        if d.canary_version_id:
-            runtimes[d.name + CANARY_SUFFIX] = d.canary_version.runtime
+        env = environments[d.environment_id]
+        clusters[env.cluster_id] = env.cluster
+        namespaces.setdefault(env.cluster_id, set()).add(env.namespace_for(d.team))
+        runtimes = names.setdefault(env.cluster_id, {})
+        runtimes[d.name] = d.runtime
+        if d.canary_runtime is not None:
+            runtimes[d.name + CANARY_SUFFIX] = d.canary_runtime
     merged: dict[tuple[str, str], Scope] = {}
     for pk, cluster in sorted(clusters.items()):
         templates = prometheus.templates(cluster.promql)
@@ -113,13 +156,58 @@ class _FleetContext:
     known: dict[tuple[str, str], _Known]
     teams: list[Team]
     has_deployments: bool
+    answers: dict[str, list[Answer]] = field(default_factory=dict)
 
-    def ask(self, template: str, panel: Panel, instant: bool) -> list[Series]:
-        """Template `template` on every Prometheus in view; errors go to the panel."""
+    def fetch(self) -> None:
+        """Every panel's query on every Prometheus in view, side by side.
+
+        The heatmap's range query names the busiest deployments only: it waits for the
+        ranking, which is a part of the top-consumers query, and not for the others.
+        """
+        first = [
+            Ask(template, scope, self.win, instant=True, top=2 * HEATMAP_ROWS)
+            for template in FIRST_QUERIES
+            for scope in self.scopes
+        ]
+        pending = [(ask, ask_later(ask)) for ask in first]
+        ranked = [(a.scope, f.result()) for a, f in pending if a.template == "fleet_gpu_top"]
+        lines = self._busiest(ranked)
+        for ask, answer in zip(lines, ask_all(lines), strict=True):
+            self.answers.setdefault(ask.template, []).append(answer)
+        for ask, future in pending:
+            self.answers.setdefault(ask.template, []).append(future.result())
+
+    def _busiest(self, ranked: list[tuple[Scope, Answer]]) -> list[Ask]:
+        """The heatmap's questions: per Prometheus, the lines of the busiest deployments.
+
+        Prometheus ranked twice as many as the heatmap shows (`topk`): workloads Gantry
+        does not manage may share the namespaces, and are dropped here.
+        """
+        scored: list[tuple[float, str, int, str]] = []
+        for i, (_, answer) in enumerate(ranked):
+            if answer.error:  # no ranking, no lines: the heatmap says why
+                self.answers.setdefault("fleet_gpu_util", []).append(Answer([], answer.error))
+            ranks = [s for s in answer.series if s.labels.get("stat") == "rank"]
+            for known, s in self.of_known(ranks):
+                if s.last is not None:
+                    scored.append((-s.last, known.label, i, s.labels["deployment"]))
+        chosen: dict[int, dict[str, str]] = {}  # scope's index -> name -> runtime
+        for _, _, i, name in sorted(scored, key=lambda item: item[:2])[:HEATMAP_ROWS]:
+            chosen.setdefault(i, {})[name] = ranked[i][0].deployments.get(name, "")
+        return [
+            Ask(
+                "fleet_gpu_util",
+                replace(ranked[i][0], deployments=names, all_deployments=False),
+                self.win,
+            )
+            for i, names in sorted(chosen.items())
+        ]
+
+    def series(self, template: str, panel: Panel) -> list[Series]:
+        """The series `template` got from every Prometheus in view; errors go to the panel."""
         series: list[Series] = []
         errors: list[str] = []
-        for scope in self.scopes:
-            answer = ask(template, scope, self.win, instant=instant)
+        for answer in self.answers.get(template, []):
             if answer.query:
                 panel.queries.append(answer.query)
             if answer.error:
@@ -134,6 +222,12 @@ class _FleetContext:
             known = self.known.get((s.labels.get("namespace", ""), s.labels.get("deployment", "")))
             if known is not None:
                 yield known, s
+
+    def gpu_holders(self) -> set[str]:
+        """Keys of the deployments in view that hold a GPU at the window's end."""
+        held = self.answers.get("fleet_gpu_top", [])
+        series = [s for answer in held for s in answer.series if s.labels.get("stat") == "gpus"]
+        return {known.key for known, _ in self.of_known(series)}
 
     def empty_message(self, what: str) -> str:
         if not self.has_deployments:
@@ -151,32 +245,59 @@ def _panel(key: str, title: str, unit: charts.Unit) -> Panel:
 def _fleet_gpu_util(ctx: _FleetContext) -> Panel:
     title = "GPU utilization of every deployment"
     panel = _panel("fleet_gpu_util", title, charts.PERCENT)
-    series = ctx.ask("fleet_gpu_util", panel, instant=False)
+    # Lines of the busiest HEATMAP_ROWS deployments only, whatever the size of the fleet.
+    series = ctx.series("fleet_gpu_util", panel)
     grid = list(range(ctx.win.start, ctx.win.end + 1, ctx.win.step))
     rows: list[tuple[float, charts.Row]] = []
+    keys: dict[str, str] = {}  # row label -> deployment key
     for known, s in ctx.of_known(series):
         by_time = dict(s.points)
         values = [by_time.get(float(t)) for t in grid]
         present = [v for v in values if v is not None]
         if present:
             rows.append((statistics.fmean(present), charts.Row(known.label, values)))
-    rows.sort(key=lambda item: (-item[0], item[1].label))
+            keys[known.label] = known.key
+    shown = busiest_rows(rows, HEATMAP_ROWS)
+    # Those left out: whoever else has a row, or holds a GPU now (the top-consumers
+    # query lists every holder, so the count is exact even when Prometheus cut the rows).
+    others = (set(keys.values()) | ctx.gpu_holders()) - {keys[row.label] for row in shown}
+    if others:
+        panel.title = title = f"GPU utilization of the {len(shown):,} busiest deployments"
     if not panel.error or rows:
         panel.figure = charts.heatmap(
             title,
             charts.PERCENT,
             "GPU busy",
             grid,
-            [row for _, row in rows],
+            shown,
             ctx.empty_message("dcgm-exporter series"),
+            footnote=more_rows_note(len(shown), len(others), ctx.win.name),
         )
     return panel
+
+
+def busiest_rows(rows: Iterable[tuple[float, charts.Row]], limit: int) -> list[charts.Row]:
+    """The `limit` rows of highest mean (ties by label), busiest first."""
+    ranked = sorted(rows, key=lambda item: (-item[0], item[1].label))
+    return [row for _, row in ranked[:limit]]
+
+
+def more_rows_note(shown: int, more: int, range_name: str) -> str:
+    """What the heatmap says of the deployments it leaves out; '' when it leaves none out."""
+    if more <= 0:
+        return ""
+    rows = "deployment" if shown == 1 else f"{shown:,} deployments"
+    others = "deployment holds" if more == 1 else "deployments hold"
+    return (
+        f"The busiest {rows} over the last {range_name}; {more:,} more {others} GPUs: "
+        "filter the deployments list by team or environment to see theirs."
+    )
 
 
 def _fleet_top_consumers(ctx: _FleetContext) -> Panel:
     title = f"Top GPU consumers (GPUs held at {_clock(ctx.win.end)} UTC)"
     panel = _panel("fleet_gpu_top", title, charts.GPUS)
-    series = ctx.ask("fleet_gpu_top", panel, instant=True)
+    series = ctx.series("fleet_gpu_top", panel)
     gpus: dict[str, tuple[_Known, float]] = {}
     busy: dict[str, float] = {}
     for known, s in ctx.of_known(series):
@@ -207,7 +328,7 @@ def _fleet_top_consumers(ctx: _FleetContext) -> Panel:
 def _fleet_quota(ctx: _FleetContext) -> Panel:
     title = "GPUs allocated versus quota, per team"
     panel = _panel("fleet_gpus_allocated", title, charts.GPUS)
-    series = ctx.ask("fleet_gpus_allocated", panel, instant=True)
+    series = ctx.series("fleet_gpus_allocated", panel)
     team_of = {
         env.namespace_for(team.name): team.name
         for team in ctx.teams
@@ -273,7 +394,7 @@ def _gpu_shares() -> dict[str, Fraction]:
 def _fleet_latency(ctx: _FleetContext) -> Panel:
     title = f"Latency outliers: p95 over the last {ctx.win.name}"
     panel = _panel("fleet_latency_p95", title, charts.SECONDS)
-    series = ctx.ask("fleet_latency_p95", panel, instant=True)
+    series = ctx.series("fleet_latency_p95", panel)
     p95 = {}
     for known, s in ctx.of_known(series):
         if s.last is not None:

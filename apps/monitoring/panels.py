@@ -3,11 +3,12 @@ one way to ask Prometheus."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-import plotly.graph_objects as go
 from django.conf import settings
 from django.db.models import QuerySet
 
@@ -24,7 +25,7 @@ class Panel:
     key: str
     title: str
     unit: str
-    figure: go.Figure | None = None
+    figure: charts.Figure | None = None
     error: str = ""  # Prometheus could not answer: shown in place of the figure
     note: str = ""  # why there is no data, when Prometheus answered with none
     lines: list[dict[str, Any]] = field(default_factory=list)
@@ -73,9 +74,44 @@ def prometheus_url(cluster: Cluster) -> str:
     return cluster.prometheus_url or settings.PROMETHEUS_URL
 
 
-def ask(spec_template: str, scope: Scope, win: Window, instant: bool = False) -> Answer:
+def ask(
+    spec_template: str, scope: Scope, win: Window, instant: bool = False, top: int = prometheus.TOP
+) -> Answer:
     ask = prometheus.query_instant if instant else prometheus.query_range
-    return ask(spec_template, scope, win)
+    return ask(spec_template, scope, win, top)
+
+
+@dataclass(frozen=True)
+class Ask:
+    """One question of a page: a template for a scope, over a window or at its end."""
+
+    template: str
+    scope: Scope
+    win: Window
+    instant: bool = False
+    top: int = prometheus.TOP
+
+
+# Queries are HTTP calls that mostly wait on Prometheus: a page's panels ask side by
+# side. Shared by the requests of a process, so that its threads (and each thread's
+# cache connection) are reused; more asks than workers wait their turn.
+_POOL = ThreadPoolExecutor(max_workers=8, thread_name_prefix="prometheus")
+
+
+def _ask_one(question: Ask) -> Answer:
+    return ask(question.template, question.scope, question.win, question.instant, question.top)
+
+
+def ask_later(question: Ask) -> Future[Answer]:
+    """`question` asked in the background; `.result()` waits for its answer."""
+    return _POOL.submit(_ask_one, question)
+
+
+def ask_all(questions: Sequence[Ask]) -> list[Answer]:
+    """The answer to each of `questions`, in their order; the queries run concurrently."""
+    if len(questions) <= 1:
+        return [_ask_one(question) for question in questions]
+    return list(_POOL.map(_ask_one, questions))
 
 
 def line_data(name: str, series: Series) -> dict[str, Any]:

@@ -5,6 +5,8 @@ Every value is chosen so the expected answer is exact: three pods at 30, 60 and
 bucket, a constant error share. See `dataset()`.
 """
 
+from typing import Any
+
 import pytest
 from django.core.cache import cache
 
@@ -216,3 +218,11 @@ def whisper(team, environment):
 @pytest.fixture
 def yolo(other_team, environment):
     return make_deployment(other_team, environment, "yolo", "triton")
+
+
+def plotly(figure: dict) -> Any:
+    """`figure` (a plain dict, as the pages send it) read by plotly, which checks it against
+    its schema: a misspelt property fails here, not silently in the browser."""
+    import plotly.graph_objects as go
+
+    return go.Figure(figure)

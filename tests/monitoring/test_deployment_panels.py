@@ -3,7 +3,7 @@
 import pytest
 
 from apps.monitoring import prometheus, services
-from tests.monitoring.conftest import BERT_P95, LLAMA_P50, LLAMA_P95, LLAMA_P99
+from tests.monitoring.conftest import BERT_P95, LLAMA_P50, LLAMA_P95, LLAMA_P99, plotly
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.django_db]
 
@@ -15,12 +15,12 @@ def _panel(dashboard, key):
 def _traces(panel):
     """Legend name -> the distinct values of that line."""
     assert panel.error == "", panel.error
-    return {trace.name: set(trace.y) for trace in panel.figure.data}
+    return {trace.name: set(trace.y) for trace in plotly(panel.figure).data}
 
 
 def _constant(panel, name, expected):
     """The line `name` holds `expected` at every point (up to float rounding)."""
-    trace = next(t for t in panel.figure.data if t.name == name)
+    trace = next(t for t in plotly(panel.figure).data if t.name == name)
     assert list(trace.y) == pytest.approx([expected] * len(trace.y), rel=1e-9), name
 
 
@@ -55,13 +55,13 @@ def test_gpu_memory_is_summed_over_the_pods_in_gib(llama, prometheus):
     dashboard = services.deployment_dashboard(llama, "1h", now=prometheus.end)
     panel = _panel(dashboard, "gpu_memory")
     assert _traces(panel) == {"llama": {6.0}}
-    assert panel.figure.layout.yaxis.title.text == "memory (GiB)"
+    assert plotly(panel.figure).layout.yaxis.title.text == "memory (GiB)"
 
 
 def test_latency_quantiles_of_a_known_vllm_histogram(llama, prometheus):
     dashboard = services.deployment_dashboard(llama, "1h", now=prometheus.end)
     panel = _panel(dashboard, "latency")
-    assert [t.name for t in panel.figure.data] == ["p50", "p95", "p99"]
+    assert [t.name for t in plotly(panel.figure).data] == ["p50", "p95", "p99"]
     for name, expected in [("p50", LLAMA_P50), ("p95", LLAMA_P95), ("p99", LLAMA_P99)]:
         _constant(panel, name, expected)
 
@@ -87,7 +87,7 @@ def test_a_series_over_an_hour_has_a_point_every_15_seconds(llama, prometheus):
     dashboard = services.deployment_dashboard(llama, "1h", now=prometheus.end)
     panel = _panel(dashboard, "gpu_util")
     assert dashboard.window.step == 15
-    assert {len(trace.y) for trace in panel.figure.data} == {241}
+    assert {len(trace.y) for trace in plotly(panel.figure).data} == {241}
 
 
 @pytest.mark.parametrize("range_name", list(prometheus.RANGES))
@@ -105,7 +105,7 @@ def test_a_gpu_panel_of_a_deployment_without_gpus_says_why(team, environment, pr
     panel = _panel(dashboard, "gpu_util")
     assert panel.note == "No data: ranker asks for no GPU."
     assert panel.queries == []  # no query spent on a certain "no data"
-    assert "asks for no GPU" in panel.figure.layout.annotations[0].text
+    assert "asks for no GPU" in plotly(panel.figure).layout.annotations[0].text
 
 
 def test_an_empty_panel_says_there_is_no_data_and_why(team, environment, prometheus):
@@ -116,8 +116,8 @@ def test_an_empty_panel_says_there_is_no_data_and_why(team, environment, prometh
     panel = _panel(dashboard, "latency")
     assert panel.error == ""
     assert panel.note.startswith("No data")
-    assert panel.figure.data == ()
-    assert "No data" in panel.figure.layout.annotations[0].text
+    assert plotly(panel.figure).data == ()
+    assert "No data" in plotly(panel.figure).layout.annotations[0].text
 
 
 @pytest.fixture

@@ -28,6 +28,27 @@ def test_the_fleet_query_does_not_list_deployments():
     promql_parser.parse(query)
 
 
+def test_the_fleet_ranks_the_busiest_in_prometheus_on_a_coarse_step():
+    scope = _scope({"llama": "vllm"}, all_deployments=True)
+    fleet = prometheus.window("1h", now=1_800_000_000, max_points=60)
+    query = prometheus.build_query("fleet_gpu_top", scope, fleet, top=100)
+    assert "topk(100, avg_over_time(" in query
+    assert "[3600s:600s]" in query
+    # Only the viewer's namespaces, in the ranking as in the rest.
+    assert 'namespace=~"dev-nlp|prod-nlp"' in query
+    assert "(.+)-[a-z0-9]+-[a-z0-9]+" in query
+    promql_parser.parse(query)
+
+
+@pytest.mark.parametrize(
+    ("range_name", "step"), [("15m", 300), ("1h", 600), ("6h", 3600), ("24h", 7200), ("7d", 7200)]
+)
+def test_the_ranking_step_takes_a_few_points(range_name, step):
+    win = prometheus.window(range_name, now=1_800_000_000, max_points=60)
+    assert prometheus.rank_step(win) == step
+    assert prometheus.rank_step(win) >= win.step
+
+
 def test_a_deployment_query_names_the_deployment_and_its_canary():
     query = prometheus.build_query(
         "gpu_util", _scope({"llama": "vllm", "llama-canary": "vllm"}), WIN

@@ -6,6 +6,7 @@ from apps.clusters.models import Cluster
 from apps.core.lib.promql import validate_overrides
 from apps.monitoring import prometheus as prom
 from apps.monitoring import services
+from tests.monitoring.conftest import plotly
 
 pytestmark = [pytest.mark.prometheus, pytest.mark.django_db]
 
@@ -92,9 +93,9 @@ def test_dcgms_exported_namespace_counts_as_the_pods_namespace(
 def test_the_fleet_keeps_only_the_viewers_teams(outsider, llama, bert, yolo, unscoped, prometheus):
     dashboard = services.fleet_dashboard(outsider, "1h", now=prometheus.end)
     panels = {p.key: p for p in dashboard.panels}
-    top = panels["fleet_gpu_top"].figure.data[0]
+    top = plotly(panels["fleet_gpu_top"].figure).data[0]
     assert list(top.y) == ["dev-vision/yolo"]
-    allocated, _quota = panels["fleet_gpus_allocated"].figure.data
+    allocated, _quota = plotly(panels["fleet_gpus_allocated"].figure).data
     assert (list(allocated.y), list(allocated.x)) == (["vision"], [1])
 
 

@@ -21,6 +21,9 @@ SAMPLE_VARIABLES: dict[str, str] = {
     "deployments": "llama-3-8b|llama-3-8b-canary",
     "window": "60s",
     "range": "3600s",
+    "step": "60s",
+    "rank_step": "300s",
+    "top": "10",
 }
 
 # Templates whose value is a regular expression (spliced into a matcher), not PromQL.
