@@ -56,6 +56,7 @@ PAGES = {
     "audit": "/teams/{team}/audit/",
     "tokens": "/tokens/",
     "revoke-token": "/tokens/{token}/revoke/",
+    "platform-quotas": "/platform/quotas/",
 }
 RUN_AXE = """async () => {
   const result = await axe.run(document, {resultTypes: ["violations"]});
@@ -81,6 +82,9 @@ def records(django_db_setup, django_db_blocker) -> Iterator[dict]:
     with django_db_blocker.unblock():
         team = factories.TeamFactory(name="nlp")
         owner = factories.member(team, Role.ADMIN, username="olivia")
+        # Also a platform admin, so the one signed-in page reaches the superusers' page too.
+        owner.is_staff = owner.is_superuser = True
+        owner.save(update_fields=["is_staff", "is_superuser"])
         viewer = factories.member(team, Role.VIEWER, username="theo")
         environment = factories.EnvironmentFactory(name="development", namespace="dev")
         environment.teams.add(team)
