@@ -26,6 +26,9 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from bench._django import setup_for_pages
+from bench._gantry import percentile
+
 ROOT = Path(__file__).resolve().parents[1]
 DEPLOYMENTS = 500
 RENDERS = 25
@@ -47,17 +50,9 @@ Emit = Callable[[str, float, str], None]
 
 
 def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
     # The generated samples are 30 s apart: rate() windows need at least four of them.
     os.environ.setdefault("PROMETHEUS_RATE_WINDOW_S", "120")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    # DEBUG is off: pages name their static files through the collected manifest.
-    call_command("collectstatic", verbosity=0, interactive=False)
+    setup_for_pages()
 
 
 def _records(prometheus_url: str, count: int, suffix: str = ""):
@@ -135,11 +130,6 @@ def _series(deployments: list[tuple[str, str, str]], end: float, minutes: int = 
     return out
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run(emit: Emit) -> None:
     _setup_django()
     user, deployments = _records("http://127.0.0.1:1", DEPLOYMENTS)
@@ -148,11 +138,11 @@ def run(emit: Emit) -> None:
     emit("dashboards.fleet_prometheus_queries", max(queries), "queries/page")
     emit("dashboards.fleet_panels", panels, "panels")
     emit("dashboards.fleet_render_p50_ms", statistics.median(timings), "ms")
-    emit("dashboards.fleet_render_p95_ms", _percentile(timings, 0.95), "ms")
+    emit("dashboards.fleet_render_p95_ms", percentile(timings, 95), "ms")
     user, deployments = _records("http://127.0.0.1:1", LARGE_DEPLOYMENTS, suffix="5k")
     timings, queries, _ = _measure(user, deployments, "bench5k", LARGE_MINUTES, LARGE_RENDERS)
     assert max(queries) == panels, f"{max(queries)} queries at 5,000 deployments"
-    emit("dashboards.fleet5k_render_p95_ms", _percentile(timings, 0.95), "ms")
+    emit("dashboards.fleet5k_render_p95_ms", percentile(timings, 95), "ms")
 
 
 def _measure(

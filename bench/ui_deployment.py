@@ -12,10 +12,12 @@ ui.deployment_charts_p95_ms: the Overview's charts fragment (/deployments/<id>/c
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable
+
+from bench._django import setup_for_pages
+from bench._gantry import percentile
 
 DEPLOYMENTS = 10_000
 TEAMS = 50
@@ -59,22 +61,6 @@ CONDITIONS = [
         "last_transition_time": "2026-01-01T00:00:00+00:00",
     },
 ]
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    call_command("collectstatic", verbosity=0, interactive=False)
-
-
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def _fleet(count: int, start: int, teams, env, versions) -> None:
@@ -145,7 +131,7 @@ def _measure(client, url: str, renders: int = RENDERS) -> tuple[list[float], int
 
 
 def run(emit: Emit) -> None:
-    _setup_django()
+    setup_for_pages()
     from django.core.cache import cache
     from django.test import Client
 
@@ -162,8 +148,8 @@ def run(emit: Emit) -> None:
         f"{small_fleet_queries} with 10: it grows with the fleet"
     )
     emit("ui.deployment_p50_ms", statistics.median(timings), "ms")
-    emit("ui.deployment_p95_ms", _percentile(timings, 0.95), "ms")
+    emit("ui.deployment_p95_ms", percentile(timings, 95), "ms")
     emit("ui.deployment_sql_queries", queries, "queries/request")
     # Prometheus' answers (here: its refusal) are cached; the figures are built each time.
     charts, _ = _measure(client, f"/deployments/{target.pk}/charts/")
-    emit("ui.deployment_charts_p95_ms", _percentile(charts, 0.95), "ms")
+    emit("ui.deployment_charts_p95_ms", percentile(charts, 95), "ms")

@@ -10,10 +10,12 @@ ui.models_list_p95_ms / ui.models_list_sql_queries: the same for GET /models/ wi
 
 from __future__ import annotations
 
-import os
 import statistics
 import time
 from collections.abc import Callable
+
+from bench._django import setup_for_pages
+from bench._gantry import percentile
 
 DEPLOYMENTS = 10_000
 VERSIONS = 50
@@ -29,18 +31,6 @@ NAMES = [
 ]
 
 Emit = Callable[[str, float, str], None]
-
-
-def _setup_django() -> None:
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "controlplane.settings")
-    import django
-
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0, interactive=False)
-    # DEBUG is off: pages name their static files through the collected manifest.
-    call_command("collectstatic", verbosity=0, interactive=False)
 
 
 def _records():
@@ -100,13 +90,8 @@ def _measure(client, path: str) -> tuple[list[float], int]:
     return timings, len(queries)
 
 
-def _percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
-
-
 def run(emit: Emit) -> None:
-    _setup_django()
+    setup_for_pages()
     from django.test import Client
 
     user, model = _records()
@@ -114,8 +99,8 @@ def run(emit: Emit) -> None:
     client.force_login(user)
     timings, queries = _measure(client, f"/models/{model.pk}/")
     emit("ui.model_p50_ms", statistics.median(timings), "ms")
-    emit("ui.model_p95_ms", _percentile(timings, 0.95), "ms")
+    emit("ui.model_p95_ms", percentile(timings, 95), "ms")
     emit("ui.model_sql_queries", queries, "queries/page")
     timings, queries = _measure(client, "/models/")
-    emit("ui.models_list_p95_ms", _percentile(timings, 0.95), "ms")
+    emit("ui.models_list_p95_ms", percentile(timings, 95), "ms")
     emit("ui.models_list_sql_queries", queries, "queries/page")

@@ -105,9 +105,7 @@ def change_role(request: HttpRequest, pk: int, member: int) -> HttpResponse:
             actor=request.user, membership=membership, role=request.POST.get("role", "")
         )
     except ValidationError as exc:
-        for errors in field_errors(exc).values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_errors(request, exc)
     else:
         messages.success(request, f"{membership.user.get_username()}'s role is changed.")
     return redirect("accounts:team", pk=pk)
@@ -126,12 +124,17 @@ def remove_member(request: HttpRequest, pk: int, member: int) -> HttpResponse:
     try:
         services.remove_member(actor=request.user, membership=membership)
     except ValidationError as exc:
-        for errors in field_errors(exc).values():
-            for error in errors:
-                messages.error(request, error)
+        _flash_errors(request, exc)
     else:
         messages.success(request, f"Removed {membership.user.get_username()} from the team.")
     return redirect("accounts:team", pk=pk)
+
+
+def _flash_errors(request: HttpRequest, exc: ValidationError) -> None:
+    # The team page is redirected to, so a refusal travels as messages, not form errors.
+    for errors in field_errors(exc).values():
+        for error in errors:
+            messages.error(request, error)
 
 
 def _membership(request: HttpRequest, pk: int, member: int) -> Membership:

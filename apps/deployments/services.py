@@ -13,6 +13,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 
 from apps.accounts.access import require_role
 from apps.accounts.choices import Role
@@ -350,20 +351,22 @@ def _shown(name: str, value: Any) -> str:
 
 def team_holdings(team: Team, excluding: int | None = None) -> list[usage.Holding]:
     """What each of `team`'s deployments holds (registered with quotas at start)."""
-    rows = Deployment.objects.filter(team=team).exclude(state=State.STOPPED)
+    rows = Deployment.objects.filter(team=team)
     if excluding is not None:
         rows = rows.exclude(pk=excluding)
-    return [
-        usage.Holding(row.pk, row.name, demand_of(row)) for row in rows.only("name", *SIZING_FIELDS)
-    ]
+    return _holdings(rows).get(team.pk, [])
 
 
 def holdings_by_team() -> dict[int, list[usage.Holding]]:
     """What each deployment of every team holds, by team id, in one query (the platform
     quota overview's); teams holding nothing are absent."""
+    return _holdings(Deployment.objects.all())
+
+
+def _holdings(rows: QuerySet[Deployment]) -> dict[int, list[usage.Holding]]:
+    # A stopped deployment runs no pods, so it holds nothing against its quota.
     held: dict[int, list[usage.Holding]] = {}
-    rows = Deployment.objects.exclude(state=State.STOPPED)
-    for row in rows.only("team_id", "name", *SIZING_FIELDS):
+    for row in rows.exclude(state=State.STOPPED).only("team_id", "name", *SIZING_FIELDS):
         held.setdefault(row.team_id, []).append(usage.Holding(row.pk, row.name, demand_of(row)))
     return held
 
