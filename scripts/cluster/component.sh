@@ -6,7 +6,7 @@
 #   scripts/cluster/component.sh start kube-apiserver   # same port, waits until ready
 #   scripts/cluster/component.sh status                 # every component: running/stopped
 #
-# Components: etcd kube-apiserver kube-controller-manager kube-scheduler kwok.
+# Components: etcd kube-apiserver kube-controller-manager kube-scheduler kwok pod-logs.
 set -euo pipefail
 # shellcheck source=lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"

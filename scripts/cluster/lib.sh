@@ -5,6 +5,7 @@
 #   kubeconfigs/  one kubeconfig per component
 #   run/<name>.sh launcher of each component (component.sh start <name> runs it)
 #   pids/<name>.pid, logs/<name>.log, etcd/ (data), ports.env, kubeconfig (admin)
+#   pod-logs/<pod uid>/  each pod's container logs, written by pod_logs.py
 
 CLUSTER_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$CLUSTER_DIR/../.." && pwd)"
@@ -16,15 +17,20 @@ source "$CLUSTER_DIR/versions.env"
 K8S_BIN="$CACHE/kubernetes-$KUBERNETES_VERSION/bin"
 ETCD_BIN="$CACHE/etcd-$ETCD_VERSION/bin"
 KWOK_BIN="$CACHE/kwok-$KWOK_VERSION/bin"
+# KWOK's Logs CRD, copied from the pinned sigs.k8s.io/kwok module by up.sh
+KWOK_LOGS_CRD="$CACHE/kwok-$KWOK_VERSION/crd/kwok.x-k8s.io_logs.yaml"
 
 # start order; down.sh stops in reverse
-COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok pod-logs)
 
 binary_of() {
     case "$1" in
         etcd) echo "$ETCD_BIN/etcd" ;;
         kwok) echo "$KWOK_BIN/kwok" ;;
-        kube-apiserver | kube-controller-manager | kube-scheduler) echo "$K8S_BIN/$1" ;;
+        kube-apiserver | kube-controller-manager | kube-scheduler | kubectl) echo "$K8S_BIN/$1" ;;
+        # pod_logs.py runs on the Python interpreter up.sh found (pyenv and venvs
+        # put a script where python3 is; this is the binary it ends in)
+        pod-logs) cat "$STATE/run/pod-logs.python" 2>/dev/null || echo "$STATE/run/no-python" ;;
         *) echo "unknown component: $1" >&2; return 1 ;;
     esac
 }
@@ -37,7 +43,10 @@ pid_of() {
     [[ "$pid" =~ ^[0-9]+$ ]] || return 0
     # the pid must still be this component's binary, not a reused pid
     exe="$(readlink "/proc/$pid/exe" 2>/dev/null || true)"
-    if [[ "${exe% (deleted)}" == "$(readlink -f "$(binary_of "$1")")" ]]; then echo "$pid"; fi
+    [[ "${exe% (deleted)}" == "$(readlink -f "$(binary_of "$1")")" ]] || return 0
+    # any Python process could have the interpreter's binary: it must run our script
+    if [[ "$1" == pod-logs ]] && ! grep -qa pod_logs.py "/proc/$pid/cmdline" 2>/dev/null; then return 0; fi
+    echo "$pid"
 }
 
 is_running() { [[ -n "$(pid_of "$1")" ]]; }

@@ -2,7 +2,8 @@
 # Start the local Kubernetes control plane (or reuse the one already running):
 # etcd, kube-apiserver, kube-controller-manager, kube-scheduler and KWOK as local
 # processes on 127.0.0.1, with simulated CPU and GPU nodes (nodes.yaml) whose pods
-# KWOK runs through the Stages in kwok-stages.yaml.
+# KWOK runs through the Stages in kwok-stages.yaml; pod_logs.py ("pod-logs") gives
+# each pod the container logs of the failure its image tag asks for.
 #
 # Usage: scripts/cluster/up.sh            (make cluster)
 #   Progress goes to stderr; stdout gets one line, the admin kubeconfig's path, so
@@ -77,6 +78,7 @@ nodes_ready() {  # every node Ready, and the node lifecycle controller has lifte
         2>/dev/null | awk '$2 == "True" && !/node.kubernetes.io\//' | wc -l)
     (( got == want ))
 }
+logs_crd_served() { api_curl /apis/kwok.x-k8s.io/v1alpha1/logs | grep -q '"kind": *"LogsList"'; }
 default_sa() { "$KUBECTL" --kubeconfig "$STATE/kubeconfig" -n default get serviceaccount default; }
 
 wait_ready() {  # everything up.sh promises, after the processes are started
@@ -134,17 +136,36 @@ done
 need openssl openssl
 need curl curl
 need python3 python3
+# pod_logs.py needs Python 3.11; its interpreter is whatever python3 resolves to here
+# (kept from the last start: asking a pyenv shim costs most of a second)
+PYTHON="$(cat "$STATE/run/pod-logs.python" 2>/dev/null || true)"
+if [[ ! -x "$PYTHON" ]]; then
+    PYTHON="$(python3 -c 'import os, sys; print(os.path.realpath(sys.executable) if sys.version_info >= (3, 11) else "")')"
+fi
+[[ -x "$PYTHON" ]] || fail "python3 is older than 3.11 (pod_logs.py needs 3.11)"
 
 # ---- binaries -------------------------------------------------------------
 missing=0
-for c in "${COMPONENTS[@]}"; do [[ -x "$(binary_of "$c")" ]] || missing=1; done
-[[ -x "$K8S_BIN/kubectl" ]] || missing=1
+for c in etcd kube-apiserver kube-controller-manager kube-scheduler kwok kubectl; do
+    [[ -x "$(binary_of "$c")" ]] || missing=1
+done
 if (( missing )); then
     say "binaries missing from $CACHE: building them (the first build takes many minutes)"
     bash "$CLUSTER_DIR/build.sh" kubernetes etcd kwok >&2 || fail "build.sh failed"
 fi
 
 mkdir -p "$STATE"/{pki,kubeconfigs,run,pids,logs}
+
+# KWOK's Logs CRD comes with the pinned module (its kustomize/crd/bases); the module is
+# in Go's cache once build.sh has built kwok, so this is a copy, done once per version.
+if [[ ! -s "$KWOK_LOGS_CRD" ]]; then
+    say "copying KWOK's Logs CRD from sigs.k8s.io/kwok@$KWOK_VERSION"
+    kwok_src="$(cd / && GOTOOLCHAIN=local GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/kwok@$KWOK_VERSION" \
+        | python3 -c 'import json, sys; print(json.load(sys.stdin)["Dir"])')" || fail "could not download sigs.k8s.io/kwok@$KWOK_VERSION"
+    mkdir -p "$(dirname "$KWOK_LOGS_CRD")"
+    cp "$kwok_src/kustomize/crd/bases/kwok.x-k8s.io_logs.yaml" "$KWOK_LOGS_CRD.$$"
+    mv "$KWOK_LOGS_CRD.$$" "$KWOK_LOGS_CRD"
+fi
 
 # ---- ports: keep the previous ones while they are free --------------------
 load_ports
@@ -340,13 +361,15 @@ launcher kube-scheduler \
 # Node addresses are 127.0.0.1 with KWOK's server as their "kubelet" port, so
 # whatever the API server sends to a kubelet (logs, exec) stays on loopback: it calls
 # KWOK's server over TLS with apiserver-kubelet-client, and KWOK answers pods/log from
-# kwok-logs.yaml (rendered into $STATE with the log files' absolute paths).
+# the pod's own Logs object (--enable-crds=Logs; pod-logs writes them) or, until there
+# is one, from kwok-logs.yaml (rendered into $STATE with the log files' absolute paths).
 # Pod IPs come from --cidr: they are data only, nothing listens there.
 sed "s|@LOGS_DIR@|$CLUSTER_DIR/logs|g" "$CLUSTER_DIR/kwok-logs.yaml" >"$STATE/kwok-logs.yaml"
 launcher kwok \
     --kubeconfig="$KC/kwok.kubeconfig" \
     --config="$CLUSTER_DIR/kwok-stages.yaml" \
     --config="$STATE/kwok-logs.yaml" \
+    --enable-crds=Logs \
     --manage-all-nodes=false \
     --manage-nodes-with-annotation-selector=kwok.x-k8s.io/node=fake \
     --node-ip=127.0.0.1 --node-port="$KWOK_PORT" \
@@ -356,24 +379,36 @@ launcher kwok \
     --node-lease-duration-seconds=40 \
     --v=WARN
 
+echo "$PYTHON" >"$STATE/run/pod-logs.python"
+launcher pod-logs \
+    -I -u "$CLUSTER_DIR/pod_logs.py" \
+    --server="https://127.0.0.1:$APISERVER_PORT" \
+    --ca="$PKI/ca.crt" --cert="$PKI/kwok.crt" --key="$PKI/kwok.key" \
+    --templates="$CLUSTER_DIR/logs" --out="$STATE/pod-logs"
+
 # ---- start -----------------------------------------------------------------
 for c in "${COMPONENTS[@]}"; do
     if [[ -f "$STATE/logs/$c.log" ]]; then mv "$STATE/logs/$c.log" "$STATE/logs/$c.previous.log"; fi
 done
-rm -rf "$STATE/etcd"
+rm -rf "$STATE/etcd" "$STATE/pod-logs"
 
 start_component etcd || fail "etcd did not start"
 wait_for "etcd healthy" 30 etcd_ok || fail "etcd not healthy after 30 s"
 start_component kube-apiserver || fail "kube-apiserver did not start"
 wait_for "kube-apiserver ready (/readyz)" 90 apiserver_ok || fail "kube-apiserver not ready after 90 s"
+# The Logs CRD before KWOK, whose informer on it would otherwise wait out a back-off
+"$KUBECTL" --kubeconfig "$STATE/kubeconfig" apply --server-side --field-manager=gantry-cluster \
+    -f "$KWOK_LOGS_CRD" -f "$CLUSTER_DIR/nodes.yaml" >/dev/null || fail "could not create the Logs CRD and the nodes"
 for c in kube-controller-manager kube-scheduler kwok; do
     start_component "$c" || fail "$c did not start"
 done
 "$KUBECTL" --kubeconfig "$STATE/kubeconfig" apply --server-side --field-manager=gantry-cluster \
-    -f "$CLUSTER_DIR/nodes.yaml" >/dev/null || fail "could not create the nodes"
-"$KUBECTL" --kubeconfig "$STATE/kubeconfig" apply --server-side --field-manager=gantry-cluster \
     --subresource=status -f "$CLUSTER_DIR/nodes.yaml" >/dev/null || fail "could not set the nodes' status"
 wait_ready
+# By now the CRD is long established; no pod can have started before the default
+# service account existed, and the watcher lists what is there anyway.
+logs_crd_served || wait_for "Logs CRD served" 30 logs_crd_served || fail "the Logs CRD is not served after 30 s"
+start_component pod-logs || fail "pod-logs did not start"
 
 say "ready: kubectl --kubeconfig $STATE/kubeconfig get nodes"
 echo "$STATE/kubeconfig"
