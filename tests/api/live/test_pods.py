@@ -3,6 +3,8 @@ services and reconciled for real; KWOK's simulated kubelets serve the logs."""
 
 from __future__ import annotations
 
+import re
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,6 +17,7 @@ from tests.reconciler.conftest import converge, is_available, is_degraded
 pytestmark = pytest.mark.cluster
 
 H100 = "NVIDIA-H100-80GB-HBM3"
+HEALTH_503 = '"GET /health HTTP/1.1" 503 Service Unavailable'
 
 
 @pytest.fixture(autouse=True)
@@ -36,6 +39,15 @@ def pods_of(client, deployment) -> list[dict[str, Any]]:
 
 def logs_of(client, deployment, pod: str, **params: Any):
     return client.get(f"/api/v1/deployments/{deployment.pk}/pods/{pod}/logs/", params)
+
+
+def text(response) -> str:
+    return response.content.decode()
+
+
+def last_line(response) -> str:
+    lines = text(response).rstrip().splitlines()
+    return lines[-1] if lines else ""
 
 
 def wait_for_pods(client, deployment, done, what: str) -> list[dict[str, Any]]:
@@ -130,6 +142,60 @@ def test_an_oom_shows_oom_killed_and_exit_137(reader, make_deployment, version, 
         "OOMKilled",
         137,
     )
+    # until the local cluster's pod-logs has seen the pod, its log is the shared one
+    previous = wait_for(
+        lambda: logs_of(reader, deployment, row["name"], previous="true"),
+        lambda response: response.status_code != 200 or "Killed" in last_line(response),
+        what="the oom's own previous log",
+    )
+    assert previous.status_code == 200, previous.content
+    assert re.search(r"\d+ Killed +python3 -m vllm", last_line(previous)), last_line(previous)
+
+
+def test_a_never_ready_servers_log_shows_its_failing_health_checks(
+    reader, make_deployment, version, model_version
+):
+    deployment = make_deployment(version=version("never-ready", model_version))
+    converge(deployment, lambda record: True, what="applied")
+    (row,) = wait_for_pods(
+        reader, deployment, lambda rows: rows and rows[0]["phase"] == "Running", "Running"
+    )
+
+    response = wait_for(
+        lambda: logs_of(reader, deployment, row["name"], tail=5),
+        lambda response: response.status_code != 200 or HEALTH_503 in last_line(response),
+        what="the never-ready server's own log",
+    )
+
+    assert response.status_code == 200, response.content
+    assert row["ready"] is False
+    lines = response.content.decode().splitlines()
+    assert len(lines) == 5
+    assert all(line.endswith(HEALTH_503) for line in lines)
+
+
+def test_since_gives_only_the_lines_of_that_last_while(reader, serving, settings):
+    settings.GANTRY_LOG_MAX_LINES = 2000
+    (row,) = pods_of(reader, serving)
+    # the start-up lines come first, in the pod's first 2.5 s (scripts/cluster/logs/)
+    started = datetime.fromisoformat(row["started_at"].replace("Z", "+00:00"))
+    wait_for(
+        lambda: datetime.now(UTC) - started,
+        lambda age: age > timedelta(seconds=5),
+        what="the pod to be 5 s old",
+    )
+    hour = wait_for(
+        lambda: logs_of(reader, serving, row["name"], since="1h", tail=2000),
+        lambda response: response.status_code != 200 or "Loading model weights" in text(response),
+        what="the pod's own log (the shared one is dated 2026-05-01)",
+    )
+
+    recent = logs_of(reader, serving, row["name"], since="2s", tail=2000)
+
+    assert (hour.status_code, recent.status_code) == (200, 200), (hour.content, recent.content)
+    assert "Loading model weights took" not in text(recent)
+    assert text(recent)
+    assert hour.content.endswith(recent.content)
 
 
 def test_a_pull_error_shows_image_pull_backoff_and_its_log_is_a_conflict(
