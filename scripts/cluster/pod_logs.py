@@ -225,7 +225,8 @@ class Watcher:
         try:
             self.api.request("PATCH", f"{path}?{query}", body, "application/apply-patch+yaml")
         except ApiError as exc:
-            if exc.status != 404:  # the namespace is going away: nothing to serve
+            # 404: the namespace is gone; 403: it is terminating. Nothing left to serve.
+            if exc.status not in (403, 404):
                 raise
 
     def forget(self, pod: dict[str, Any]) -> None:
@@ -272,9 +273,10 @@ class Watcher:
                         self.handle(obj)
                 backoff = 0.5
             except (OSError, http.client.HTTPException, ApiError, ValueError, KeyError) as exc:
-                log(f"{type(exc).__name__}: {exc}; retrying in {backoff:.1f}s")
-                if isinstance(exc, ApiError) and exc.status == 410:
-                    version = ""
+                log(f"{type(exc).__name__}: {exc}; listing again in {backoff:.1f}s")
+                # A pod whose event failed half-way would wait for its next change, which
+                # a Running pod may never have: list again, as after a 410 Gone.
+                version = ""
                 time.sleep(backoff)
                 backoff = min(backoff * 2, 5.0)
 

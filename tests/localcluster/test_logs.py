@@ -5,6 +5,7 @@ from scripts/cluster/kwok-logs.yaml's files, for kubectl and clients alike."""
 
 from __future__ import annotations
 
+import importlib.util
 import re
 from datetime import UTC, datetime, timedelta
 
@@ -12,7 +13,7 @@ import pytest
 from kubernetes import client
 
 from apps.clusters import kube
-from tests.fixtures.kube import component_stopped
+from tests.fixtures.kube import CLUSTER_SCRIPTS, component_stopped
 from tests.localcluster.helpers import pod, wait_for
 from tests.reconciler.conftest import kubectl
 
@@ -162,3 +163,37 @@ def test_until_pod_logs_has_seen_a_pod_the_shared_logs_answer(core, kube_namespa
     assert previous.rstrip().splitlines()[-1].startswith("torch.OutOfMemoryError")
     own = _own_log(core, kube_namespace, previous=True)
     assert "Killed" in own.rstrip().splitlines()[-1]
+
+
+def _pod_logs_script():
+    path = CLUSTER_SCRIPTS / "pod_logs.py"
+    spec = importlib.util.spec_from_file_location("pod_logs", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.parametrize(
+    ("image", "stage"),
+    [("gantry/model:v1", ""), ("registry.example.com:5000/llm/server:oom", "oom"),
+     ("registry.example.com:5000/llm/server", ""), ("llm/server:crash-loop", "crash-loop"),
+     ("llm/server:never-ready", "never-ready"), ("llm/server@sha256:0a1b", "")],
+)  # fmt: skip
+def test_the_image_tag_picks_the_failure_as_the_kwok_stages_do(image, stage):
+    assert _pod_logs_script().stage_of(image) == stage
+
+
+def test_a_template_is_moved_whole_to_the_pods_start():
+    script = _pod_logs_script()
+    start = datetime(2026, 12, 2, 6, 0, 0, 250000, tzinfo=UTC)
+
+    lines = script.Template(CLUSTER_SCRIPTS / "logs" / "model-server.log").render(start)
+    lines = lines.splitlines()
+
+    assert lines[0] == (
+        "2026-12-02T06:00:00.250000000Z stdout F INFO 12-02 06:00:00 api_server.py:528] "
+        "vLLM API server version 0.6.3"
+    )
+    # the template's second line is 0.137 s after its first, and so is the pod's
+    assert lines[1].startswith("2026-12-02T06:00:00.387000000Z stdout F INFO 12-02 06:00:00 ")
+    assert len(lines) == 1219
