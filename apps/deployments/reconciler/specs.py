@@ -10,6 +10,7 @@ from django.conf import settings
 
 from apps.clusters.inventory import cluster_ref  # noqa: F401 (its callers import it here)
 from apps.clusters.models import Environment
+from apps.core.lib.keylookup import KeyLookup
 from apps.deployments import manifests
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
@@ -19,9 +20,16 @@ from apps.registry.models import ModelVersion
 RELATED = ("team", "environment__cluster", "model_version__model", "canary_version")
 
 
+_LOAD = KeyLookup(Deployment.objects.select_related(*RELATED))
+
+
 def load(deployment_id: int) -> Deployment | None:
-    """The record with everything `spec_of` reads, or None once it is gone."""
-    return Deployment.objects.select_related(*RELATED).filter(pk=deployment_id).first()
+    """The record with everything `spec_of` reads, or None once it is gone.
+
+    Every reconcile and status check starts here, so its SQL is compiled once per
+    worker process rather than on each call (see apps.core.lib.keylookup).
+    """
+    return _LOAD.get(deployment_id)
 
 
 def version_spec(version: ModelVersion) -> manifests.VersionSpec:
