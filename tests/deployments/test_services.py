@@ -23,6 +23,43 @@ def test_create_records_revision_one_and_an_audit_event(deployment, deployer):
     )
 
 
+def test_a_name_taken_by_a_concurrent_create_is_refused_and_writes_nothing(
+    deployer, team, environment, model_version, monkeypatch
+):
+    """The name is free when checked, then another create takes it before the INSERT."""
+    validate = services._validate
+
+    def validate_then_lose_the_race(deployment):
+        validate(deployment)
+        services._validate = validate  # only the first create loses the race
+        services.create_deployment(
+            actor=deployer,
+            team=team,
+            environment=environment,
+            name="chat",
+            model_version=model_version,
+            cpu="1",
+            memory="1Gi",
+        )
+
+    monkeypatch.setattr(services, "_validate", validate_then_lose_the_race)
+    with pytest.raises(ValidationError) as caught:
+        services.create_deployment(
+            actor=deployer,
+            team=team,
+            environment=environment,
+            name="chat",
+            model_version=model_version,
+            cpu="2",
+            memory="2Gi",
+        )
+    assert "A deployment named 'chat' already exists" in caught.value.message_dict["name"][0]
+    winner = Deployment.objects.get(environment=environment, name="chat")
+    assert winner.cpu == "1", "the concurrent create's record must be the one kept"
+    assert Revision.objects.count() == 1, "the refused create must leave no revision"
+    assert Event.objects.filter(verb="create").count() == 1, "nor an audit event"
+
+
 def test_update_bumps_generation_and_records_a_revision_and_event(deployment, deployer):
     updated = services.update_deployment(deployment, actor=deployer, replicas=3)
     assert updated.generation == 2
