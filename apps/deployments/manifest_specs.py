@@ -71,6 +71,8 @@ class DeploymentSpec:
     storage: StorageSpec = field(default_factory=StorageSpec)
     # Replicas must land on different nodes (else: preferred, not required).
     require_spread: bool = False
+    # The PriorityClass of the environment's tier (apps.deployments.priority); "" for none.
+    priority_class: str = ""
 
     @property
     def autoscaled(self) -> bool:

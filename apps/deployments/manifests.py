@@ -211,6 +211,9 @@ def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
     if spec.gpu_model:
         pod["nodeSelector"] = {GPU_PRODUCT_LABEL: spec.gpu_model}
     pod["topologySpreadConstraints"] = _spread(spec)
+    if spec.priority_class:
+        # The tier's class: production preempts lower tiers for GPUs, never the reverse.
+        pod["priorityClassName"] = spec.priority_class
     return pod
 
 

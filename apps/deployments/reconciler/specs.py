@@ -10,7 +10,7 @@ from django.conf import settings
 
 from apps.clusters.inventory import cluster_ref  # noqa: F401 (its callers import it here)
 from apps.clusters.models import Environment
-from apps.deployments import manifests
+from apps.deployments import manifests, priority
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
 from apps.registry.models import ModelVersion
@@ -44,6 +44,12 @@ def storage_spec(environment: Environment) -> manifests.StorageSpec:
     )
 
 
+def priority_class(environment: Environment) -> str:
+    if not settings.GANTRY_PRIORITY_CLASSES:
+        return ""
+    return priority.class_name(environment.tier)
+
+
 def spec_of(record: Deployment) -> manifests.DeploymentSpec:
     """The one place a deployment record becomes plain data for manifests."""
     return manifests.DeploymentSpec(
@@ -61,6 +67,7 @@ def spec_of(record: Deployment) -> manifests.DeploymentSpec:
         canary_weight=record.canary_weight,
         storage=storage_spec(record.environment),
         require_spread=record.environment.require_spread,
+        priority_class=priority_class(record.environment),
         replicas=record.replicas,
         min_replicas=record.min_replicas,
         max_replicas=record.max_replicas,
