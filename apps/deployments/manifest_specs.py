@@ -115,6 +115,11 @@ class NamespaceSpec:
     # Namespaces besides its own whose pods may reach its model servers (an ingress
     # or gateway controller, Prometheus).
     ingress_from: tuple[str, ...] = ()
+    # Egress: open unless restricted; then only the own namespace, DNS in kube-system,
+    # and these namespaces and CIDR blocks.
+    restrict_egress: bool = False
+    egress_to_namespaces: tuple[str, ...] = ()
+    egress_to_cidrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -108,6 +108,9 @@ def namespace_spec(
         installation=settings.GANTRY_INSTALLATION,
         quota=quota_spec(quota),
         ingress_from=tuple(environment.ingress_namespace_list),
+        restrict_egress=environment.restrict_egress,
+        egress_to_namespaces=tuple(environment.egress_namespace_list),
+        egress_to_cidrs=tuple(environment.egress_cidr_list),
         # Where the platform made the namespaces (and gave Gantry a Role in each), Gantry
         # neither creates nor reads Namespace objects.
         owned=not settings.GANTRY_NAMESPACES,
