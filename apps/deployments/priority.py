@@ -67,7 +67,6 @@ def priority_class(tier: str) -> dict[str, Any]:
         "metadata": {"name": priority.name},
         "value": priority.value,
         "preemptionPolicy": priority.preemption_policy,
-        "globalDefault": False,
         "description": priority.description,
     }
 

@@ -133,7 +133,7 @@ def test_namespaced_rbac_has_no_cluster_role_and_one_role_per_namespace(render):
 
 
 def classes(objects):
-    keep = ("value", "preemptionPolicy", "globalDefault", "description")
+    keep = ("value", "preemptionPolicy", "description")
     return [
         {"name": o["metadata"]["name"], **{k: o[k] for k in keep}}
         for o in by_kind(objects, "PriorityClass")
