@@ -127,7 +127,14 @@ class Environment(TimeStampedModel):
         validators=[validate_dns_label],
         help_text="Namespace prefix; a team's objects go in '<namespace>-<team>'.",
     )
-    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.DEVELOPMENT)
+    tier = models.CharField(
+        max_length=16,
+        choices=Tier.choices,
+        default=Tier.DEVELOPMENT,
+        help_text="Also its model pods' scheduling priority (PriorityClass gantry-production, "
+        "-staging or -development): production may preempt the lower tiers for GPUs; staging "
+        "and development never preempt.",
+    )
     teams = models.ManyToManyField(
         Team,
         through="EnvironmentTeam",
