@@ -375,6 +375,9 @@ GANTRY_GPU_MODELS = env_list(
 GANTRY_STORAGE_INITIALIZER_IMAGE = env_str(
     "GANTRY_STORAGE_INITIALIZER_IMAGE", "kserve/storage-initializer:v0.15.2"
 )
+# Model pods name their tier's PriorityClass (gantry-production, -staging, -development;
+# apps.deployments.priority). Off where nobody may create the classes: pods would be refused.
+GANTRY_PRIORITY_CLASSES = env_bool("GANTRY_PRIORITY_CLASSES", True)
 
 GANTRY_MIG_PROFILES = env_list(
     "GANTRY_MIG_PROFILES",

@@ -9,10 +9,26 @@ from apps.clusters.models import Environment
 class EnvironmentSerializer(serializers.ModelSerializer):
     # The cluster by name only: how to reach it (kubeconfig) is never exposed.
     cluster = serializers.CharField(source="cluster.name", read_only=True)
+    egress_cidrs = serializers.ListField(
+        source="egress_cidr_list", child=serializers.CharField(), read_only=True
+    )
+    egress_namespaces = serializers.ListField(
+        source="egress_namespace_list", child=serializers.CharField(), read_only=True
+    )
 
     class Meta:
         model = Environment
-        fields = ["id", "name", "cluster", "namespace", "tier"]
+        fields = [
+            "id",
+            "name",
+            "cluster",
+            "namespace",
+            "tier",
+            # Where model pods may connect (the namespace's NetworkPolicy).
+            "restrict_egress",
+            "egress_cidrs",
+            "egress_namespaces",
+        ]
         read_only_fields = fields
 
 

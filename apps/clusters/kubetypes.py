@@ -31,6 +31,7 @@ KINDS: dict[str, Kind] = {
     "HorizontalPodAutoscaler": Kind("/apis/autoscaling/v2", "horizontalpodautoscalers"),
     "PodDisruptionBudget": Kind("/apis/policy/v1", "poddisruptionbudgets"),
     "NetworkPolicy": Kind("/apis/networking.k8s.io/v1", "networkpolicies"),
+    "PriorityClass": Kind("/apis/scheduling.k8s.io/v1", "priorityclasses", namespaced=False),
 }
 API_VERSIONS = {
     "/api/v1": "v1",
@@ -38,6 +39,7 @@ API_VERSIONS = {
     "/apis/autoscaling/v2": "autoscaling/v2",
     "/apis/policy/v1": "policy/v1",
     "/apis/networking.k8s.io/v1": "networking.k8s.io/v1",
+    "/apis/scheduling.k8s.io/v1": "scheduling.k8s.io/v1",
 }
 
 

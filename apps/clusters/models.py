@@ -14,6 +14,7 @@ from apps.core.models import TimeStampedModel
 from apps.core.validators import (
     DNS_LABEL_MAX,
     namespace_list,
+    validate_cidr_list,
     validate_dns_label,
     validate_http_url,
     validate_namespace_list,
@@ -126,7 +127,14 @@ class Environment(TimeStampedModel):
         validators=[validate_dns_label],
         help_text="Namespace prefix; a team's objects go in '<namespace>-<team>'.",
     )
-    tier = models.CharField(max_length=16, choices=Tier.choices, default=Tier.DEVELOPMENT)
+    tier = models.CharField(
+        max_length=16,
+        choices=Tier.choices,
+        default=Tier.DEVELOPMENT,
+        help_text="Also its model pods' scheduling priority (PriorityClass gantry-production, "
+        "-staging or -development): production may preempt the lower tiers for GPUs; staging "
+        "and development never preempt.",
+    )
     teams = models.ManyToManyField(
         Team,
         through="EnvironmentTeam",
@@ -161,6 +169,28 @@ class Environment(TimeStampedModel):
         help_text="ServiceAccount in each team namespace that model pods run as, for "
         "workload identity to object storage; empty uses Gantry's own (no rights).",
     )
+    # --- egress: open unless restricted; then only these destinations and DNS ---
+    restrict_egress = models.BooleanField(
+        default=False,
+        help_text="Model pods may connect only to their own namespace, DNS in kube-system "
+        "and the destinations below (the artifact store too, for downloads). Off: egress "
+        "is open.",
+    )
+    egress_cidrs = models.CharField(
+        "egress CIDR blocks",
+        max_length=1000,
+        blank=True,
+        validators=[validate_cidr_list],
+        help_text="With restricted egress: address blocks model pods may reach, "
+        "comma-separated, e.g. '10.0.0.0/8, 192.168.1.10/32'.",
+    )
+    egress_namespaces = models.CharField(
+        max_length=500,
+        blank=True,
+        validators=[validate_namespace_list],
+        help_text="With restricted egress: namespaces whose pods model pods may reach, "
+        "comma-separated, e.g. 'feature-store, vector-db'.",
+    )
 
     objects = EnvironmentQuerySet.as_manager()
 
@@ -185,6 +215,14 @@ class Environment(TimeStampedModel):
     def ingress_namespace_list(self) -> list[str]:
         return namespace_list(self.ingress_namespaces)
 
+    @property
+    def egress_namespace_list(self) -> list[str]:
+        return namespace_list(self.egress_namespaces)
+
+    @property
+    def egress_cidr_list(self) -> list[str]:
+        return namespace_list(self.egress_cidrs)
+
     def namespace_for(self, team_name: str) -> str:
         """The Kubernetes namespace that holds `team_name`'s objects here.
 
@@ -195,6 +233,7 @@ class Environment(TimeStampedModel):
         return f"{self.namespace}-{team_name}"
 
     def clean(self) -> None:
+        self.clean_egress()
         if self.pk is None or self.cluster_id is None or not self.namespace:
             return  # a new environment has no teams yet; each grant is checked on its own
         for link in self.team_links.select_related("team"):
@@ -205,6 +244,18 @@ class Environment(TimeStampedModel):
                 raise ValidationError(
                     {"namespace": collision_message(taken, link.team.name, self.namespace)}
                 )
+
+    def clean_egress(self) -> None:
+        """Allowed destinations only mean something when egress is restricted."""
+        if self.restrict_egress or not (self.egress_cidrs or self.egress_namespaces):
+            return
+        message = (
+            "Egress is open, so this allows nothing more: tick 'restrict egress' to let "
+            "model pods reach only these, or clear the field."
+        )
+        raise ValidationError(
+            {name: message for name in ("egress_cidrs", "egress_namespaces") if getattr(self, name)}
+        )
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)

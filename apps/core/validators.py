@@ -6,6 +6,7 @@ same helpful answer. Models attach these to their fields; services and
 serializers rely on the models' `full_clean()`.
 """
 
+import ipaddress
 import re
 from decimal import Decimal
 from urllib.parse import urlsplit
@@ -159,6 +160,43 @@ def validate_namespace_list(value: str) -> None:
                 "separate names with commas, e.g. 'ingress-nginx, monitoring'.",
                 code="invalid_name",
             )
+
+
+# --- egress CIDR blocks (an environment's allowed destinations) ---
+
+
+def validate_cidr_list(value: str) -> None:
+    """Comma-separated CIDR blocks, e.g. '10.0.0.0/8, 2001:db8::/32'."""
+    for block in namespace_list(value):
+        address, _, prefix = block.partition("/")
+        try:
+            network = ipaddress.ip_network(block, strict=False)
+            host = ipaddress.ip_address(address)
+        except ValueError:
+            network = None
+        if network is None or not prefix:
+            raise ValidationError(_cidr_problem(block, address, prefix), code="invalid_cidr")
+        if network.network_address != host:
+            # Kubernetes would take it, but the block it means is not what it says.
+            raise ValidationError(
+                f"'{block}' has bits set after its prefix length: write the block "
+                f"'{network}', or '{address}/{network.max_prefixlen}' for the one address.",
+                code="invalid_cidr",
+            )
+
+
+def _cidr_problem(block: str, address: str, prefix: str) -> str:
+    try:
+        one = f"{address}/{ipaddress.ip_address(address).max_prefixlen}"
+    except ValueError:
+        one = ""
+    if one and not prefix:
+        return f"'{block}' has no prefix length: write '{one}' for this one address."
+    return (
+        f"'{block}' is not a CIDR block: write an address and a prefix length, e.g. "
+        "'10.0.0.0/8' or '2001:db8::/32'; host names are not allowed, and blocks are "
+        "separated by commas."
+    )
 
 
 def validate_image_reference(value: str) -> None:

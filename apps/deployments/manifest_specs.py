@@ -71,6 +71,8 @@ class DeploymentSpec:
     storage: StorageSpec = field(default_factory=StorageSpec)
     # Replicas must land on different nodes (else: preferred, not required).
     require_spread: bool = False
+    # The PriorityClass of the environment's tier (apps.deployments.priority); "" for none.
+    priority_class: str = ""
 
     @property
     def autoscaled(self) -> bool:
@@ -113,6 +115,11 @@ class NamespaceSpec:
     # Namespaces besides its own whose pods may reach its model servers (an ingress
     # or gateway controller, Prometheus).
     ingress_from: tuple[str, ...] = ()
+    # Egress: open unless restricted; then only the own namespace, DNS in kube-system,
+    # and these namespaces and CIDR blocks.
+    restrict_egress: bool = False
+    egress_to_namespaces: tuple[str, ...] = ()
+    egress_to_cidrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from apps.core.constants import MANAGER
-from apps.deployments import storage
+from apps.deployments import fence, storage
 from apps.deployments.choices import State
 
 # Re-exported too: the reconciler and tests name these as `manifests.ObjectRef` etc.
@@ -211,6 +211,9 @@ def _pod_spec(spec: DeploymentSpec, version: VersionSpec) -> dict[str, Any]:
     if spec.gpu_model:
         pod["nodeSelector"] = {GPU_PRODUCT_LABEL: spec.gpu_model}
     pod["topologySpreadConstraints"] = _spread(spec)
+    if spec.priority_class:
+        # The tier's class: production preempts lower tiers for GPUs, never the reverse.
+        pod["priorityClassName"] = spec.priority_class
     return pod
 
 
@@ -435,33 +438,10 @@ def service_account(ns: NamespaceSpec) -> dict[str, Any]:
 
 
 def network_policy(ns: NamespaceSpec) -> dict[str, Any]:
-    """The team's fence: model servers take traffic from their own namespace and from
-    the namespaces the environment names, nothing else. Egress stays open."""
-    allowed: list[dict[str, Any]] = [{"podSelector": {}}]
-    if ns.ingress_from:
-        allowed.append(
-            {
-                "namespaceSelector": {
-                    "matchExpressions": [
-                        {
-                            "key": "kubernetes.io/metadata.name",
-                            "operator": "In",
-                            "values": list(ns.ingress_from),
-                        }
-                    ]
-                }
-            }
-        )
-    return {
-        "apiVersion": "networking.k8s.io/v1",
-        "kind": "NetworkPolicy",
-        "metadata": {"name": NETWORK_POLICY, "namespace": ns.name, "labels": namespace_labels(ns)},
-        "spec": {
-            "podSelector": {"matchLabels": {MANAGED_BY: MANAGER}},
-            "policyTypes": ["Ingress"],
-            "ingress": [{"from": allowed}],
-        },
-    }
+    """The team's fence (apps.deployments.fence) around the pods Gantry manages."""
+    return fence.network_policy(
+        ns, NETWORK_POLICY, namespace_labels(ns), {"matchLabels": {MANAGED_BY: MANAGER}}
+    )
 
 
 def namespace_objects(ns: NamespaceSpec) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ message, ImagePullBackOff, CrashLoopBackOff, OOMKilled, ProgressDeadlineExceeded
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,6 +22,8 @@ from apps.deployments.drift import status_digest
 # The kubelet's waiting reasons, grouped as Gantry reports them.
 PULL_ERRORS = {"ImagePullBackOff", "ErrImagePull", "InvalidImageName", "ErrImageNeverPull"}
 CONFIG_ERRORS = {"CreateContainerConfigError", "CreateContainerError", "RunContainerError"}
+# How the kubelet says an envFrom/valueFrom reference names nothing.
+MISSING_REFERENCE = re.compile(r'^(?P<kind>secret|configmap) "(?P<name>[^"]+)" not found$')
 # Worst first: the reason shown when pods fail in different ways.
 SEVERITY = [
     Reason.UNSCHEDULABLE,
@@ -124,7 +127,8 @@ def track_status(
 
 
 def _limit(pod: dict[str, Any], container: str, resource: str) -> str:
-    for c in (pod.get("spec") or {}).get("containers") or []:
+    spec = pod.get("spec") or {}
+    for c in [*(spec.get("initContainers") or []), *(spec.get("containers") or [])]:
         if c.get("name") == container:
             return ((c.get("resources") or {}).get("limits") or {}).get(resource, "")
     return ""
@@ -143,6 +147,11 @@ def pod_problem(pod: dict[str, Any], warning: str = "") -> Problem | None:
             return Problem(
                 Reason.UNSCHEDULABLE, f"Pod {name} cannot be scheduled: {cond.get('message')}", name
             )
+    # Init containers first: while one of them cannot start, the others wait behind it.
+    for container_status in status.get("initContainerStatuses") or []:
+        problem = _container_problem(pod, container_status, kind="Init container")
+        if problem:
+            return problem
     for container_status in status.get("containerStatuses") or []:
         problem = _container_problem(pod, container_status)
         if problem:
@@ -156,8 +165,10 @@ def pod_problem(pod: dict[str, Any], warning: str = "") -> Problem | None:
     return None
 
 
-def _container_problem(pod: dict[str, Any], cs: dict[str, Any]) -> Problem | None:
-    """What the kubelet says keeps one container from running, in words."""
+def _container_problem(
+    pod: dict[str, Any], cs: dict[str, Any], kind: str = "Container"
+) -> Problem | None:
+    """What the kubelet says keeps one container (or init container) from running, in words."""
     name = pod["metadata"]["name"]
     container = cs.get("name", "")
     waiting = (cs.get("state") or {}).get("waiting") or {}
@@ -173,9 +184,13 @@ def _container_problem(pod: dict[str, Any], cs: dict[str, Any]) -> Problem | Non
             name,
         )
     if reason in CONFIG_ERRORS:
+        # The kubelet's reason and words, e.g. 'CreateContainerConfigError: secret
+        # "s3-creds" not found' for a storage Secret the namespace does not hold.
+        detail = waiting.get("message") or "no message"
         return Problem(
             Reason.CREATE_CONTAINER_ERROR,
-            f"Container {container} of pod {name} cannot start: {waiting.get('message')}",
+            f"{kind} {container} of pod {name} cannot start: {reason}: {detail}"
+            f"{_missing_hint(detail, pod)}",
             name,
         )
     if Reason.OOM_KILLED in (last.get("reason"), terminated.get("reason")):
@@ -197,6 +212,18 @@ def _container_problem(pod: dict[str, Any], cs: dict[str, Any]) -> Problem | Non
             name,
         )
     return None
+
+
+def _missing_hint(message: str, pod: dict[str, Any]) -> str:
+    """What to do about a Secret or ConfigMap the namespace lacks (the kubelet retries)."""
+    match = MISSING_REFERENCE.match(message)
+    if not match:
+        return ""
+    namespace = pod["metadata"].get("namespace", "")
+    return (
+        f". Create {match['kind']} '{match['name']}' in namespace {namespace}, or name "
+        "one that exists in the environment's settings; the pod starts once it exists."
+    )
 
 
 def needs_pods(tracks: list[TrackStatus]) -> bool:

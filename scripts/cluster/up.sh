@@ -79,6 +79,14 @@ nodes_ready() {  # every node Ready, and the node lifecycle controller has lifte
     (( got == want ))
 }
 logs_crd_served() { api_curl /apis/kwok.x-k8s.io/v1alpha1/logs | grep -q '"kind": *"LogsList"'; }
+# Gantry's PriorityClasses (priorityclasses.yaml), on every start, even of a running cluster:
+# the model pods it renders name them, and the Priority admission plugin refuses the pods
+# until they exist. Their values are immutable: a changed one fails here, saying so.
+priority_classes() {
+    "$KUBECTL" --kubeconfig "$STATE/kubeconfig" apply --server-side --field-manager=gantry-cluster \
+        -f "$CLUSTER_DIR/priorityclasses.yaml" >/dev/null \
+        || fail "could not apply $CLUSTER_DIR/priorityclasses.yaml (a changed value? delete the classes first)"
+}
 default_sa() { "$KUBECTL" --kubeconfig "$STATE/kubeconfig" -n default get serviceaccount default; }
 
 wait_ready() {  # everything up.sh promises, after the processes are started
@@ -88,6 +96,7 @@ wait_ready() {  # everything up.sh promises, after the processes are started
         || fail "kube-controller-manager or kube-scheduler not healthy after 60 s"
     wait_for "nodes Ready" 60 nodes_ready || fail "nodes not Ready after 60 s"
     wait_for "default service account present" 60 default_sa || fail "no default service account after 60 s"
+    priority_classes
 }
 
 all_running() {
@@ -97,6 +106,7 @@ all_running() {
 
 if all_running && apiserver_ready; then
     say "already running (kube-apiserver on 127.0.0.1:$APISERVER_PORT)"
+    priority_classes
     echo "$STATE/kubeconfig"
     exit 0
 fi

@@ -32,3 +32,42 @@ def test_an_http_url_with_credentials_is_accepted():
     factories.ClusterFactory.build(
         prometheus_url="https://gantry:s3cret@prom.internal"
     ).full_clean()
+
+
+# --- egress ---------------------------------------------------------------------------
+
+
+def test_allowed_egress_without_restricting_it_is_refused_saying_how_to_fix_it():
+    environment = factories.EnvironmentFactory.build(
+        cluster=factories.ClusterFactory(), egress_cidrs="10.0.0.0/8", egress_namespaces="vector-db"
+    )
+    with pytest.raises(ValidationError) as caught:
+        environment.full_clean()
+    errors = caught.value.message_dict
+    assert set(errors) == {"egress_cidrs", "egress_namespaces"}, errors
+    assert "tick 'restrict egress'" in errors["egress_cidrs"][0]
+
+
+def test_a_bad_egress_cidr_names_itself_and_shows_an_example():
+    environment = factories.EnvironmentFactory.build(
+        cluster=factories.ClusterFactory(),
+        restrict_egress=True,
+        egress_cidrs="10.0.0.0/8, 10.300.0.0/16",
+    )
+    with pytest.raises(ValidationError) as caught:
+        environment.full_clean()
+    (message,) = caught.value.message_dict["egress_cidrs"]
+    assert "'10.300.0.0/16' is not a CIDR block" in message
+    assert "e.g. '10.0.0.0/8'" in message
+
+
+def test_restricted_egress_with_its_destinations_is_accepted():
+    environment = factories.EnvironmentFactory.build(
+        cluster=factories.ClusterFactory(),
+        restrict_egress=True,
+        egress_cidrs="10.0.0.0/8",
+        egress_namespaces="vector-db",
+    )
+    environment.full_clean()
+    assert environment.egress_cidr_list == ["10.0.0.0/8"]
+    assert environment.egress_namespace_list == ["vector-db"]

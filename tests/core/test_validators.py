@@ -73,6 +73,13 @@ def test_a_quantity_we_accept_is_one_the_client_accepts(value):
         (validators.validate_artifact_uri, "azureblob://account", "needs a path"),
         (validators.validate_object_name, "S3 Creds", "e.g. 's3-credentials'"),
         (validators.validate_namespace_list, "ingress-nginx; monitoring", "separate names"),
+        (validators.validate_cidr_list, "10.0.0.0/33", "e.g. '10.0.0.0/8"),
+        (validators.validate_cidr_list, "10.0.0.0/8; 10.1.0.0/16", "not a CIDR block"),
+        (validators.validate_cidr_list, "storage.example.com", "not a CIDR block"),
+        (validators.validate_cidr_list, "10.0.0.7", "write '10.0.0.7/32' for this one"),
+        (validators.validate_cidr_list, "10.1.2.3/8", "write the block '10.0.0.0/8'"),
+        (validators.validate_cidr_list, "10.0.0.0/", "has no prefix length"),
+        (validators.validate_cidr_list, "10.0.0.0/8/8", "e.g. '10.0.0.0/8' or"),
         (validators.validate_gpu_model, "RTX-4090", "NVIDIA-H100-80GB-HBM3"),
         (validators.validate_mig_profile, "9g.99gb", "e.g. '1g.10gb'"),
         (validators.validate_http_path, "health", "start with '/'"),
@@ -114,6 +121,13 @@ def test_valid_image_references_are_accepted(value):
 )
 def test_each_supported_artifact_scheme_is_accepted(value):
     validators.validate_artifact_uri(value)
+
+
+@pytest.mark.parametrize(
+    "value", ["10.0.0.0/8", "10.0.0.0/8, 192.168.1.10/32", "2001:DB8::/32", "0.0.0.0/0", ""]
+)
+def test_cidr_blocks_are_accepted(value):
+    validators.validate_cidr_list(value)
 
 
 def test_gpu_models_come_from_settings(settings):

@@ -281,3 +281,49 @@ def test_a_stopped_deployment_is_stopped_and_settles_when_its_pods_are_gone():
     assert condition(gone, ConditionType.AVAILABLE) == (ConditionStatus.FALSE, Reason.STOPPED)
     assert not going.complete
     assert gone.complete
+
+
+# --- missing storage Secret and ServiceAccount ----------------------------------------
+
+
+def test_an_init_container_missing_its_storage_secret_is_degraded_in_the_kubelets_words():
+    failing = pod(RUNNING, phase="Pending", container={"state": {"waiting": {}}})
+    failing["metadata"]["namespace"] = "dev-nlp"
+    failing["status"]["initContainerStatuses"] = [
+        {
+            "name": "storage-initializer",
+            "state": {
+                "waiting": {
+                    "reason": "CreateContainerConfigError",
+                    "message": 'secret "s3-creds" not found',
+                }
+            },
+        }
+    ]
+
+    obs = observe(RUNNING, {m.STABLE: live_deployment(ready=0, available=0)}, [failing])
+
+    degraded = obs.conditions[ConditionType.DEGRADED]
+    assert (degraded.status, degraded.reason) == ("True", Reason.CREATE_CONTAINER_ERROR)
+    assert (
+        "Init container storage-initializer of pod chat-abc cannot start: "
+        'CreateContainerConfigError: secret "s3-creds" not found'
+    ) in degraded.message
+    assert "Create secret 's3-creds' in namespace dev-nlp" in degraded.message
+
+
+def test_a_missing_service_account_is_failed_create_with_the_controllers_words():
+    failure = {
+        "type": "ReplicaFailure",
+        "status": "True",
+        "reason": "FailedCreate",
+        "message": 'pods "chat-7d9f-" is forbidden: error looking up service account '
+        'dev-nlp/model-reader: serviceaccount "model-reader" not found',
+    }
+    obs = observe(
+        RUNNING, {m.STABLE: live_deployment(ready=0, available=0, total=0, conditions=(failure,))}
+    )
+
+    degraded = obs.conditions[ConditionType.DEGRADED]
+    assert (degraded.status, degraded.reason) == ("True", Reason.FAILED_CREATE)
+    assert 'serviceaccount "model-reader" not found' in degraded.message

@@ -139,3 +139,30 @@ def test_three_replicas_spread_over_both_cpu_nodes(
 
     nodes = [pod.spec.node_name for pod in core.list_namespaced_pod(kube_namespace).items]
     assert sorted(set(nodes)) == ["gantry-cpu-1", "gantry-cpu-2"], f"pods ran on {nodes}"
+
+
+def test_a_missing_storage_secret_stops_the_init_container_as_a_kubelet_would(
+    apps: client.AppsV1Api, core: client.CoreV1Api, kube_namespace: str
+) -> None:
+    # The local cluster's convention (kwok-stages.yaml): a Secret named "missing-..."
+    # stands for one the namespace does not hold.
+    service_accounts(core, kube_namespace, m.SERVICE_ACCOUNT)
+    spec = spec_for(kube_namespace, "s3://models/m/", secret="missing-s3-creds")
+    apps.create_namespaced_deployment(kube_namespace, m.deployment(spec))
+
+    def waiting() -> client.V1ContainerStateWaiting | None:
+        for pod in core.list_namespaced_pod(kube_namespace).items:
+            for status in pod.status.init_container_statuses or []:
+                if status.state.waiting and status.state.waiting.reason != "PodInitializing":
+                    return status.state.waiting
+        return None
+
+    state = wait_for(waiting, bool, what="the init container to wait on its Secret")
+    assert (state.reason, state.message) == (
+        "CreateContainerConfigError",
+        'secret "missing-s3-creds" not found',
+    )
+    (pod,) = core.list_namespaced_pod(kube_namespace).items
+    assert pod.status.phase == "Pending"
+    assert condition(pod, "Initialized").status == "False"
+    assert pod.status.container_statuses[0].state.waiting.reason == "PodInitializing"

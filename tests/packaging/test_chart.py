@@ -129,6 +129,51 @@ def test_namespaced_rbac_has_no_cluster_role_and_one_role_per_namespace(render):
     assert config["data"]["GANTRY_NAMESPACES"] == "dev-nlp,prod-nlp"
 
 
+# --- PriorityClasses -------------------------------------------------------------------
+
+
+def classes(objects):
+    keep = ("value", "preemptionPolicy", "description")
+    return [
+        {"name": o["metadata"]["name"], **{k: o[k] for k in keep}}
+        for o in by_kind(objects, "PriorityClass")
+    ]
+
+
+def test_the_chart_creates_the_classes_gantry_names(render):
+    from apps.deployments import priority
+
+    assert classes(render()) == classes(priority.priority_classes())
+    (config,) = by_kind(render(), "ConfigMap")
+    assert config["data"]["GANTRY_PRIORITY_CLASSES"] == "true"
+
+
+@pytest.mark.parametrize(
+    "values",
+    [NAMESPACED, {"priorityClasses.create": "false"}, {"priorityClasses.enabled": "false"}],
+    ids=["namespaces", "not-created", "disabled"],
+)
+def test_no_class_is_created_without_cluster_scope_or_when_asked_not_to(render, values):
+    objects = render(values)
+    assert by_kind(objects, "PriorityClass") == []
+    (config,) = by_kind(objects, "ConfigMap")
+    wanted = "false" if values.get("priorityClasses.enabled") == "false" else "true"
+    assert config["data"]["GANTRY_PRIORITY_CLASSES"] == wanted
+
+
+@pytest.mark.cluster
+def test_a_namespaced_install_says_the_classes_are_the_platforms_to_create(kube_cluster, helm_bin):
+    # NOTES.txt is rendered by `helm install`, not by `helm template`.
+    out = run(
+        helm_bin, "install", "gantry", CHART, "--dry-run=client", "--namespace", "gantry",
+        "--kubeconfig", kube_cluster.kubeconfig, "--set", f"existingSecret={SECRET}",
+        *set_args(NAMESPACED),
+    ).stdout  # fmt: skip
+    notes = out[out.index("NOTES:") :]
+    assert "rbac.scope=namespaces creates nothing cluster-wide" in notes, notes
+    assert "a cluster admin must create them" in notes, notes
+
+
 @pytest.mark.cluster
 @pytest.mark.parametrize("values", VARIANTS.values(), ids=VARIANTS.keys())
 def test_kube_apiserver_accepts_every_rendered_object(kube_cluster, helm_bin, values):

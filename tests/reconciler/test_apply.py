@@ -106,3 +106,44 @@ def test_the_namespace_is_fenced_by_a_network_policy(make_deployment, environmen
             "values": ["ingress-nginx", "monitoring"],
         }
     ]
+
+
+def test_restricted_egress_fences_where_model_pods_may_connect(
+    make_deployment, environment, cluster
+):
+    environment.restrict_egress = True
+    environment.egress_cidrs = "10.20.0.0/16, 192.168.1.10/32"
+    environment.egress_namespaces = "vector-db"
+    environment.save()
+    deployment = make_deployment()
+
+    run(deployment)
+
+    fence = cluster.get("NetworkPolicy", "gantry-model-servers", deployment.namespace)
+    assert fence is not None, "no NetworkPolicy in the team's namespace"
+    assert fence["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    destinations = [rule["to"] for rule in fence["spec"]["egress"]]
+    assert destinations[0][0]["namespaceSelector"]["matchExpressions"][0]["values"] == [
+        "kube-system"
+    ], "DNS in kube-system must stay reachable"
+    assert {"protocol": "UDP", "port": 53} in fence["spec"]["egress"][0]["ports"]
+    assert destinations[1] == [{"podSelector": {}}]
+    assert destinations[2][0]["namespaceSelector"]["matchExpressions"][0]["values"] == ["vector-db"]
+    assert destinations[3] == [
+        {"ipBlock": {"cidr": "10.20.0.0/16"}},
+        {"ipBlock": {"cidr": "192.168.1.10/32"}},
+    ]
+
+
+def test_a_production_models_pods_carry_the_production_priority(
+    make_deployment, environment, cluster
+):
+    environment.tier = "production"
+    environment.save()
+    deployment = make_deployment()
+
+    converge(deployment, is_available, what="the production deployment to become Available")
+
+    (pod,) = owned(cluster, deployment, "Pod")
+    assert pod["spec"]["priorityClassName"] == "gantry-production"
+    assert pod["spec"]["priority"] == 1_000_000

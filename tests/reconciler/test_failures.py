@@ -125,3 +125,40 @@ def test_auto_rollback_off_leaves_the_failed_rollout_degraded(
 
     assert record.generation == 2
     assert not Event.objects.filter(deployment=record, verb="auto-rollback").exists()
+
+
+# --- storage references the namespace does not hold -----------------------------------
+
+
+def test_a_missing_storage_secret_is_degraded_in_the_kubelets_words(make_deployment, environment):
+    # "missing-..." is the local cluster's stand-in for absence (kwok-stages.yaml): KWOK
+    # cannot look Secrets up, so it answers as a kubelet would for any Secret not there.
+    environment.storage_secret = "missing-s3-creds"
+    environment.save()
+    deployment = make_deployment()
+
+    record = converge(
+        deployment, is_degraded("CreateContainerError"), what="Degraded: CreateContainerError"
+    )
+
+    message = condition(record, ConditionType.DEGRADED)["message"]
+    assert "Init container storage-initializer of pod chat-" in message, message
+    assert (
+        'cannot start: CreateContainerConfigError: secret "missing-s3-creds" not found' in message
+    ), message
+    assert condition(record, ConditionType.AVAILABLE)["status"] == "False"
+
+
+def test_a_missing_service_account_is_degraded_with_the_controllers_words(
+    make_deployment, environment
+):
+    # Real, not simulated: the ServiceAccount admission plugin refuses the ReplicaSet's pods.
+    environment.storage_service_account = "no-such-reader"
+    environment.save()
+    deployment = make_deployment()
+
+    record = converge(deployment, is_degraded("FailedCreate"), what="Degraded: FailedCreate")
+
+    message = condition(record, ConditionType.DEGRADED)["message"]
+    assert "Pods of chat cannot be created" in message, message
+    assert 'serviceaccount "no-such-reader" not found' in message, message

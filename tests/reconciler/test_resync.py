@@ -179,6 +179,32 @@ def test_a_changed_resource_quota_is_put_back(make_deployment, team, cluster_rec
     assert hard == {"requests.nvidia.com/gpu": "4"}
 
 
+def test_an_environment_restricting_egress_and_opening_it_again_reaches_the_fence(
+    make_deployment, environment, team, cluster_record, cluster
+):
+    deployment = make_deployment()
+    run(deployment)
+
+    environment.restrict_egress = True
+    environment.egress_cidrs = "10.20.0.0/16"
+    environment.save()
+    plan = sweep(cluster_record)
+
+    assert plan.namespaces == {(environment.pk, team.pk)}
+    fence = cluster.get("NetworkPolicy", "gantry-model-servers", deployment.namespace)
+    assert fence["spec"]["policyTypes"] == ["Ingress", "Egress"]
+    assert fence["spec"]["egress"][-1] == {"to": [{"ipBlock": {"cidr": "10.20.0.0/16"}}]}
+
+    environment.restrict_egress = False
+    environment.egress_cidrs = ""
+    environment.save()
+    sweep(cluster_record)
+
+    fence = cluster.get("NetworkPolicy", "gantry-model-servers", deployment.namespace)
+    assert fence["spec"]["policyTypes"] == ["Ingress"]
+    assert "egress" not in fence["spec"], "the egress rules outlived the restriction"
+
+
 def test_a_status_change_is_looked_at_without_a_write(
     make_deployment, cluster_record, cluster, kube_cluster
 ):

@@ -11,7 +11,7 @@ from django.conf import settings
 from apps.clusters.inventory import cluster_ref  # noqa: F401 (its callers import it here)
 from apps.clusters.models import Environment
 from apps.core.lib.keylookup import KeyLookup
-from apps.deployments import manifests
+from apps.deployments import manifests, priority
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
 from apps.registry.models import ModelVersion
@@ -52,6 +52,12 @@ def storage_spec(environment: Environment) -> manifests.StorageSpec:
     )
 
 
+def priority_class(environment: Environment) -> str:
+    if not settings.GANTRY_PRIORITY_CLASSES:
+        return ""
+    return priority.class_name(environment.tier)
+
+
 def spec_of(record: Deployment) -> manifests.DeploymentSpec:
     """The one place a deployment record becomes plain data for manifests."""
     return manifests.DeploymentSpec(
@@ -69,6 +75,7 @@ def spec_of(record: Deployment) -> manifests.DeploymentSpec:
         canary_weight=record.canary_weight,
         storage=storage_spec(record.environment),
         require_spread=record.environment.require_spread,
+        priority_class=priority_class(record.environment),
         replicas=record.replicas,
         min_replicas=record.min_replicas,
         max_replicas=record.max_replicas,
@@ -109,6 +116,9 @@ def namespace_spec(
         installation=settings.GANTRY_INSTALLATION,
         quota=quota_spec(quota),
         ingress_from=tuple(environment.ingress_namespace_list),
+        restrict_egress=environment.restrict_egress,
+        egress_to_namespaces=tuple(environment.egress_namespace_list),
+        egress_to_cidrs=tuple(environment.egress_cidr_list),
         # Where the platform made the namespaces (and gave Gantry a Role in each), Gantry
         # neither creates nor reads Namespace objects.
         owned=not settings.GANTRY_NAMESPACES,

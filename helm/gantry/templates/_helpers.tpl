@@ -112,6 +112,7 @@ GANTRY_INSTALLATION: {{ .Values.config.installation | quote }}
 GANTRY_RESYNC_INTERVAL_S: {{ int64 .Values.config.resyncIntervalSeconds | quote }}
 GANTRY_KUBECONFIG_DIRS: "/var/run/secrets/gantry/kubeconfigs"
 GANTRY_NAMESPACES: {{ ternary (join "," .Values.rbac.namespaces) "" (eq .Values.rbac.scope "namespaces") | quote }}
+GANTRY_PRIORITY_CLASSES: {{ .Values.priorityClasses.enabled | quote }}
 GANTRY_LOG_FILE: ""
 LOG_LEVEL: {{ .Values.config.logLevel | quote }}
 LOG_FORMAT: {{ .Values.config.logFormat | quote }}

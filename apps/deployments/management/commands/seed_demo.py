@@ -11,9 +11,12 @@ from django.db import transaction
 
 from apps.accounts.choices import Role
 from apps.accounts.models import Membership, Team
+from apps.clusters import kube
 from apps.clusters.choices import Connection, Tier
+from apps.clusters.inventory import cluster_ref
 from apps.clusters.models import Cluster, Environment
 from apps.core.lib.paths import is_within
+from apps.deployments import priority
 from apps.deployments import services as deployment_services
 from apps.deployments.models import Deployment
 from apps.quotas.models import Quota, QuotaLimit
@@ -70,7 +73,22 @@ class Command(BaseCommand):
             _quotas(teams)
         if not Deployment.objects.exists():
             _models_and_deployments(admin, teams, environments[0])
+        _priority_classes(cluster, self.stderr)
         self.stdout.write(f"Demo users: admin (superuser), alice, bob, carol; password {password}")
+
+
+def _priority_classes(cluster: Cluster, stderr: Any) -> None:
+    """The tiers' PriorityClasses the demo's pods name (the local cluster's up.sh makes
+    them too; another cluster, GANTRY_KUBECONFIG, may not have them)."""
+    if not settings.GANTRY_PRIORITY_CLASSES:
+        return
+    try:
+        api = kube.connect(cluster_ref(cluster))
+        for obj in priority.priority_classes():
+            api.apply(obj)
+    except kube.KubeError as exc:
+        # The demo still starts; its pods then say why they cannot be created.
+        stderr.write(f"Could not create the PriorityClasses in the demo cluster: {exc}")
 
 
 def _demo_password(path: Path) -> str:
