@@ -12,7 +12,20 @@ class EnvironmentSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Environment
-        fields = ["id", "name", "cluster", "namespace", "tier"]
+        fields = [
+            "id",
+            "name",
+            "cluster",
+            "namespace",
+            "tier",
+            "exposure",
+            "host_template",
+            "domain",
+            "ingress_class",
+            "tls_secret",
+            "tls_issuer",
+            "gateway",
+        ]
         read_only_fields = fields
 
 

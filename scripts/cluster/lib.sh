@@ -16,6 +16,7 @@ source "$CLUSTER_DIR/versions.env"
 K8S_BIN="$CACHE/kubernetes-$KUBERNETES_VERSION/bin"
 ETCD_BIN="$CACHE/etcd-$ETCD_VERSION/bin"
 KWOK_BIN="$CACHE/kwok-$KWOK_VERSION/bin"
+GATEWAY_API_CRDS="$CACHE/gateway-api-$GATEWAY_API_VERSION/crd"
 
 # start order; down.sh stops in reverse
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)

@@ -39,7 +39,7 @@ def test_the_overview_shows_conditions_spec_endpoint_and_loads_the_charts(
     for condition in ("Synced", "Available", "Progressing", "Degraded"):
         assert f'<th scope="row">{condition}</th>' in text, condition
     assert "1 \u00d7 NVIDIA-H100-80GB-HBM3" in text
-    endpoint = f"http://chat.{deployment.namespace}.svc:80"
+    endpoint = f"http://chat.{deployment.namespace}.svc.cluster.local:80"
     assert endpoint in text
     assert f"curl -sS {endpoint}/health" in text
     assert f'hx-get="/deployments/{deployment.pk}/charts/"' in text

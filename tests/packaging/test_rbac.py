@@ -115,17 +115,20 @@ def test_can_i_says_yes_to_each_needed_right_and_no_to_the_rest(kube_cluster, in
     kinds = [
         "deployments.apps", "services", "horizontalpodautoscalers.autoscaling",
         "poddisruptionbudgets.policy", "resourcequotas", "limitranges", "serviceaccounts",
-        "networkpolicies.networking.k8s.io",
+        "networkpolicies.networking.k8s.io", "ingresses.networking.k8s.io",
+        "httproutes.gateway.networking.k8s.io",
     ]  # fmt: skip
     needed = [f"{verb} {kind}" for verb in ("get", "list", *WRITES) for kind in kinds]
     needed += ["get pods", "list pods", "get pods --subresource=log", "list events"]
+    needed += ["get gateways.gateway.networking.k8s.io"]
     refused = [
         "get secrets", "list secrets", "create pods", "delete pods",
         "create pods --subresource=exec",
         "get configmaps", "update deployments.apps", "watch deployments.apps",
         "deletecollection deployments.apps", "create jobs.batch",
         "create roles.rbac.authorization.k8s.io", "create rolebindings.rbac.authorization.k8s.io",
-        "create serviceaccounts --subresource=token", "create ingresses.networking.k8s.io",
+        "create serviceaccounts --subresource=token", "create gateways.gateway.networking.k8s.io",
+        "list gateways.gateway.networking.k8s.io", "create ingressclasses.networking.k8s.io",
     ]  # fmt: skip
     cluster_wide_refused = [
         "delete namespaces", "update namespaces", "create clusterroles.rbac.authorization.k8s.io",
@@ -156,7 +159,8 @@ def test_can_i_list_shows_only_the_charts_rules(kube_cluster, install):
     expected = [
         "deployments.apps", "events", "horizontalpodautoscalers.autoscaling", "limitranges",
         "poddisruptionbudgets.policy", "pods", "pods/log", "resourcequotas", "serviceaccounts",
-        "services", "networkpolicies.networking.k8s.io",
+        "services", "networkpolicies.networking.k8s.io", "ingresses.networking.k8s.io",
+        "httproutes.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io",
     ]  # fmt: skip
     if install["scope"] == "cluster":
         expected += ["namespaces", "nodes"]

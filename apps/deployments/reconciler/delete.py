@@ -31,6 +31,8 @@ def remaining_objects(cluster: kube.Cluster, spec: manifests.DeploymentSpec) -> 
     }
     remaining = []
     for kind in DEPLOYMENT_KINDS:
+        if not cluster.serves(kind):
+            continue  # a custom resource this cluster lacks holds nothing
         for obj in cluster.list(kind, namespace=spec.namespace, labels=labels):
             name = obj["metadata"]["name"]
             if not obj["metadata"].get("deletionTimestamp"):
