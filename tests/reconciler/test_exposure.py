@@ -4,6 +4,7 @@ exact canary split, the Exposed condition's words, and pruning when exposure end
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import pytest
 
 from apps.clusters import kube
-from apps.deployments import resync, services
+from apps.deployments import reconciler, resync, services
 from apps.deployments.choices import ConditionType
+from apps.deployments.models import Deployment
 from tests import factories
 from tests.reconciler.conftest import converge, is_available, names, owned, run
 from tests.reconciler.test_resync import sweep
@@ -161,6 +163,8 @@ def test_ending_exposure_prunes_the_route_and_the_canary_service(
     assert "gantry.dev/track" not in service["spec"]["selector"]
     assert exposed(record)["reason"] == "NotExposed"
     assert not any(key.startswith("HTTPRoute/") for key in record.applied_objects)
+    sweep(cluster_record)  # settle status changes seen since the last look
+    assert record.pk not in resync.resync_cluster(cluster_record).observe, "looked at forever"
 
 
 def test_a_converged_exposed_fleet_needs_nothing_from_resync(routed, cluster_record, cluster):
@@ -180,8 +184,9 @@ def test_a_converged_exposed_fleet_needs_nothing_from_resync(routed, cluster_rec
 
 def test_deleting_removes_the_route(routed, deployer, cluster):
     services.request_delete(routed, actor=deployer)
-    for _ in range(60):
-        run(routed)
-        if not owned(cluster, routed, "HTTPRoute") and not owned(cluster, routed, "Service"):
-            break
+    deadline = time.monotonic() + 60
+    while Deployment.objects.filter(pk=routed.pk).exists() and time.monotonic() < deadline:
+        reconciler.reconcile(routed.pk)
+        time.sleep(0.5)
+    assert not Deployment.objects.filter(pk=routed.pk).exists(), "the record never went"
     assert owned(cluster, routed, "HTTPRoute") == []

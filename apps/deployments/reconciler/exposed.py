@@ -26,9 +26,14 @@ def gateway_api_served(cluster: kube.Cluster, record: Deployment) -> bool:
 
 
 def pending(record: Deployment) -> bool:
-    """The record's Exposed condition says something is missing: worth another look."""
+    """The record's Exposed condition says something is missing: worth another look.
+    (Not so once exposure ended: nothing is wanted, so nothing can come.)"""
     exposed = record.condition(ConditionType.EXPOSED)
-    return bool(exposed) and exposed.get("status") != ConditionStatus.TRUE
+    return (
+        bool(exposed)
+        and exposed.get("status") != ConditionStatus.TRUE
+        and exposed.get("reason") != Reason.NOT_EXPOSED
+    )
 
 
 def status(
