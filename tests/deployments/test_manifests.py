@@ -83,7 +83,7 @@ SPECS = {
     "routed-canary": ROUTED_CANARY,
 }
 # Custom resources: the local cluster checks them against their CRDs
-# (tests/localcluster/test_exposure.py); this package knows built-in kinds only.
+# (tests/reconciler/test_exposure.py applies them); this package knows built-in kinds only.
 CUSTOM_KINDS = {"HTTPRoute"}
 
 
