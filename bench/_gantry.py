@@ -50,6 +50,9 @@ GANTRY_RESOURCES = {
     "limitranges",
     "serviceaccounts",
     "networkpolicies",
+    "ingresses",
+    "httproutes",
+    "gateways",
 }
 
 

@@ -3,7 +3,8 @@
 resync.writes: write requests (POST, PUT, PATCH, APPLY, DELETE) to the resources
     Gantry manages during one resync, from kube-apiserver's apiserver_request_total
     on /metrics read before and after. Goal: 0.
-resync.lists: LIST requests during it. Goal: at most one per managed kind (9).
+resync.lists: LIST requests during it. Goal: at most one per managed kind (11, HTTPRoute
+    and Ingress included: the fleet is exposed through an HTTPRoute each).
 resync.wall_s: wall time of the resync task (LISTs, comparison, nothing to enqueue).
     Goal: <= 5 s.
 
@@ -35,6 +36,29 @@ def _idle(queue_names=("reconcile",)) -> bool:
         return all(client.llen(name) == 0 for name in queue_names)
 
 
+def _expose(h, environment) -> None:
+    """Each deployment of the fleet gets an HTTPRoute on a Gateway that exists (so its
+    Exposed condition settles True), and a Service per track were it to run a canary."""
+    namespace = f"{environment.namespace}-gateway"
+    h.cluster.apply({"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": namespace}})
+    h.cluster.apply(
+        {
+            "apiVersion": "gateway.networking.k8s.io/v1",
+            "kind": "Gateway",
+            "metadata": {"name": "public", "namespace": namespace},
+            "spec": {
+                "gatewayClassName": "bench",
+                "listeners": [{"name": "http", "protocol": "HTTP", "port": 80}],
+            },
+        }
+    )
+    environment.exposure = "httproute"
+    environment.domain = "bench.example.com"
+    environment.gateway = f"{namespace}/public"
+    environment.full_clean()
+    environment.save()
+
+
 def run(emit: Emit) -> None:
     h = harness()
     from apps.deployments import resync
@@ -47,6 +71,7 @@ def run(emit: Emit) -> None:
         enqueue_plan(resync.resync_cluster(cluster_record))
 
     environment = h.environment("fleet")
+    _expose(h, environment)
     cluster_record = h.objects["cluster"]
     with h.worker():
         created = h.create(environment, FLEET, "fleet")

@@ -54,7 +54,7 @@ class EnvironmentAdmin(PlatformAdmin):
     """Superusers change environments; other staff see the ones their teams deploy into."""
 
     team_path = "teams"
-    list_display = ["name", "cluster", "namespace", "tier"]
-    list_filter = ["tier", "cluster"]
+    list_display = ["name", "cluster", "namespace", "tier", "exposure"]
+    list_filter = ["tier", "cluster", "exposure"]
     search_fields = ["name", "namespace"]
     inlines = [EnvironmentTeamInline]

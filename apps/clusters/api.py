@@ -28,6 +28,13 @@ class EnvironmentSerializer(serializers.ModelSerializer):
             "restrict_egress",
             "egress_cidrs",
             "egress_namespaces",
+            "exposure",
+            "host_template",
+            "domain",
+            "ingress_class",
+            "tls_secret",
+            "tls_issuer",
+            "gateway",
         ]
         read_only_fields = fields
 

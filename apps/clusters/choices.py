@@ -12,3 +12,11 @@ class Tier(models.TextChoices):
     DEVELOPMENT = "development", "Development"
     STAGING = "staging", "Staging"
     PRODUCTION = "production", "Production"
+
+
+class ExposureMode(models.TextChoices):
+    """How an environment's deployments are reached from outside the cluster."""
+
+    NONE = "none", "Not exposed outside the cluster"
+    INGRESS = "ingress", "Ingress"
+    HTTP_ROUTE = "httproute", "HTTPRoute on a Gateway (Gateway API)"

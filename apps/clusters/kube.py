@@ -18,6 +18,7 @@ import logging
 import os
 import stat
 import threading
+import time
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import quote
@@ -61,6 +62,9 @@ APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
 CONNECT_TIMEOUT_S = 3.0
 READ_TIMEOUT_S = 30.0
 LIST_READ_TIMEOUT_S = 120.0
+# How long a discovery answer (which optional kinds a cluster serves) is trusted: CRDs
+# come and go rarely, and asking once a minute keeps a resync at one LIST per kind.
+DISCOVERY_TTL_S = 60.0
 
 
 class Cluster:
@@ -69,6 +73,8 @@ class Cluster:
     def __init__(self, ref: ClusterRef, api: k8s.ApiClient) -> None:
         self.ref = ref
         self._api = api
+        # API group version -> (when asked, the resources it serves)
+        self._discovered: dict[str, tuple[float, frozenset[str]]] = {}
 
     @property
     def server(self) -> str:
@@ -153,6 +159,23 @@ class Cluster:
         if name:
             path += f"/{quote(name)}"
         return path
+
+    def serves(self, kind: str) -> bool:
+        """Whether the cluster serves `kind`: always for built-in kinds; for a custom
+        resource (HTTPRoute, Gateway) what discovery says, asked at most once a minute."""
+        spec = KINDS[kind]
+        if not spec.optional:
+            return True
+        now = time.monotonic()
+        asked, plurals = self._discovered.get(spec.prefix, (-DISCOVERY_TTL_S, frozenset()))
+        if now - asked >= DISCOVERY_TTL_S:
+            try:
+                resources = json.loads(self._request("GET", spec.prefix)).get("resources") or []
+            except NotFound:
+                resources = []  # the group version is not installed
+            plurals = frozenset(r.get("name", "") for r in resources)
+            self._discovered[spec.prefix] = (now, plurals)
+        return spec.plural in plurals
 
     # --- verbs --------------------------------------------------------------------------
 

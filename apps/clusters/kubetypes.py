@@ -15,6 +15,8 @@ class Kind:
     prefix: str
     plural: str
     namespaced: bool = True
+    # Defined by a CustomResourceDefinition some clusters lack: ask discovery first.
+    optional: bool = False
 
 
 KINDS: dict[str, Kind] = {
@@ -32,6 +34,9 @@ KINDS: dict[str, Kind] = {
     "PodDisruptionBudget": Kind("/apis/policy/v1", "poddisruptionbudgets"),
     "NetworkPolicy": Kind("/apis/networking.k8s.io/v1", "networkpolicies"),
     "PriorityClass": Kind("/apis/scheduling.k8s.io/v1", "priorityclasses", namespaced=False),
+    "Ingress": Kind("/apis/networking.k8s.io/v1", "ingresses"),
+    "HTTPRoute": Kind("/apis/gateway.networking.k8s.io/v1", "httproutes", optional=True),
+    "Gateway": Kind("/apis/gateway.networking.k8s.io/v1", "gateways", optional=True),
 }
 API_VERSIONS = {
     "/api/v1": "v1",
@@ -40,6 +45,7 @@ API_VERSIONS = {
     "/apis/policy/v1": "policy/v1",
     "/apis/networking.k8s.io/v1": "networking.k8s.io/v1",
     "/apis/scheduling.k8s.io/v1": "scheduling.k8s.io/v1",
+    "/apis/gateway.networking.k8s.io/v1": "gateway.networking.k8s.io/v1",
 }
 
 

@@ -7,7 +7,8 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import models
 
 from apps.accounts.models import TEAM_NAME_MAX, Team, TeamScopedQuerySet
-from apps.clusters.choices import Connection, Tier
+from apps.clusters.choices import Connection, ExposureMode, Tier
+from apps.clusters.exposure import DEFAULT_HOST_TEMPLATE, Exposure, problems
 from apps.core.lib.paths import is_within
 from apps.core.lib.promql import validate_overrides
 from apps.core.models import TimeStampedModel
@@ -109,6 +110,11 @@ class Cluster(TimeStampedModel):
             )
 
 
+def team_namespace(prefix: str, team_name: str) -> str:
+    """The namespace of a team in the environment with namespace prefix `prefix`."""
+    return f"{prefix}-{team_name}"
+
+
 class EnvironmentQuerySet(TeamScopedQuerySet):
     team_path = "teams"
 
@@ -191,6 +197,53 @@ class Environment(TimeStampedModel):
         help_text="With restricted egress: namespaces whose pods model pods may reach, "
         "comma-separated, e.g. 'feature-store, vector-db'.",
     )
+    # External exposure (checked by apps.clusters.exposure.problems in clean()).
+    exposure = models.CharField(
+        max_length=16,
+        choices=ExposureMode.choices,
+        default=ExposureMode.NONE,
+        help_text="How deployments are reached from outside the cluster. An HTTPRoute "
+        "needs a cluster that serves the Gateway API, and splits canary traffic exactly.",
+    )
+    host_template = models.CharField(
+        max_length=253,
+        blank=True,
+        default=DEFAULT_HOST_TEMPLATE,
+        help_text="Each deployment's host, from {deployment}, {namespace}, {team}, "
+        "{environment} and {domain}, each a whole label, e.g. "
+        "'{deployment}.{namespace}.{domain}'.",
+    )
+    domain = models.CharField(
+        max_length=253, blank=True, help_text="What {domain} stands for, e.g. models.example.com."
+    )
+    ingress_class = models.CharField(
+        max_length=253,
+        blank=True,
+        validators=[validate_object_name],
+        help_text="IngressClass of the Ingresses, e.g. 'nginx'; empty for the cluster's default.",
+    )
+    tls_secret = models.CharField(
+        "TLS Secret",
+        max_length=253,
+        blank=True,
+        validators=[validate_object_name],
+        help_text="Secret in each team namespace with a certificate for every host (a "
+        "wildcard), for Ingresses; Gantry only names it.",
+    )
+    tls_issuer = models.CharField(
+        "cert-manager ClusterIssuer",
+        max_length=253,
+        blank=True,
+        validators=[validate_object_name],
+        help_text="cert-manager ClusterIssuer that issues each Ingress its certificate, "
+        "e.g. 'letsencrypt'; instead of a TLS Secret.",
+    )
+    gateway = models.CharField(
+        max_length=317,
+        blank=True,
+        help_text="Gateway the HTTPRoutes attach to, as namespace/name, e.g. "
+        "'gateway-system/public'. Its listener terminates TLS.",
+    )
 
     objects = EnvironmentQuerySet.as_manager()
 
@@ -205,6 +258,10 @@ class Environment(TimeStampedModel):
             ),
             models.CheckConstraint(
                 condition=models.Q(tier__in=Tier.values), name="environment_tier_valid"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(exposure__in=ExposureMode.values),
+                name="environment_exposure_valid",
             ),
         ]
 
@@ -230,10 +287,25 @@ class Environment(TimeStampedModel):
         `dev-a-b`); each team's namespace is also stored on its EnvironmentTeam,
         unique per cluster, which is what keeps two teams out of one namespace.
         """
-        return f"{self.namespace}-{team_name}"
+        return team_namespace(self.namespace, team_name)
+
+    @property
+    def exposure_settings(self) -> Exposure:
+        return Exposure(
+            mode=self.exposure,
+            host_template=self.host_template,
+            domain=self.domain,
+            ingress_class=self.ingress_class,
+            tls_secret=self.tls_secret,
+            tls_issuer=self.tls_issuer,
+            gateway=self.gateway,
+        )
 
     def clean(self) -> None:
-        self.clean_egress()
+        # Egress and exposure are checked together, so one save shows every problem.
+        errors = {**self.egress_problems(), **problems(self.exposure_settings)}
+        if errors:
+            raise ValidationError(errors)
         if self.pk is None or self.cluster_id is None or not self.namespace:
             return  # a new environment has no teams yet; each grant is checked on its own
         for link in self.team_links.select_related("team"):
@@ -245,17 +317,17 @@ class Environment(TimeStampedModel):
                     {"namespace": collision_message(taken, link.team.name, self.namespace)}
                 )
 
-    def clean_egress(self) -> None:
+    def egress_problems(self) -> dict[str, str]:
         """Allowed destinations only mean something when egress is restricted."""
         if self.restrict_egress or not (self.egress_cidrs or self.egress_namespaces):
-            return
+            return {}
         message = (
             "Egress is open, so this allows nothing more: tick 'restrict egress' to let "
             "model pods reach only these, or clear the field."
         )
-        raise ValidationError(
-            {name: message for name in ("egress_cidrs", "egress_namespaces") if getattr(self, name)}
-        )
+        return {
+            name: message for name in ("egress_cidrs", "egress_namespaces") if getattr(self, name)
+        }
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         super().save(*args, **kwargs)

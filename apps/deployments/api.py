@@ -26,9 +26,10 @@ from rest_framework.response import Response
 from apps.accounts.access import teams_for
 from apps.accounts.api import ScopedViewMixin
 from apps.accounts.models import Team
-from apps.clusters.models import Environment
+from apps.clusters.exposure import Exposure
+from apps.clusters.models import Environment, team_namespace
 from apps.core.api import ModelSerializer, NumberField, ScopedPrimaryKeyRelatedField
-from apps.deployments import services
+from apps.deployments import exposure, services
 from apps.deployments.filters import DeploymentFilter, EventFilter
 from apps.deployments.models import SPEC_FIELDS, Deployment, Event, Revision
 from apps.registry.models import ModelVersion
@@ -81,6 +82,48 @@ class StatusSerializer(serializers.Serializer):
     last_synced_at = serializers.DateTimeField(allow_null=True)
 
 
+class UrlsSerializer(serializers.Serializer):
+    """Where the deployment answers. Neither address is probed."""
+
+    in_cluster = serializers.CharField(
+        help_text="Its Service's DNS name, e.g. http://chat.prod-nlp.svc.cluster.local:80."
+    )
+    external = serializers.CharField(
+        allow_null=True,
+        help_text="Through the environment's Ingress or HTTPRoute, e.g. "
+        "https://chat.prod-nlp.models.example.com; null when the environment does not "
+        "expose deployments outside the cluster.",
+    )
+
+
+@extend_schema_field(UrlsSerializer)
+class UrlsField(serializers.Field):
+    """The addresses, from the environment's columns DeploymentViewSet annotates."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(source="*", read_only=True, **kwargs)
+
+    def to_representation(self, deployment: Deployment) -> dict[str, str | None]:
+        return urls_of(deployment)
+
+
+def urls_of(d: Deployment) -> dict[str, str | None]:
+    rules = Exposure(
+        mode=d.exposure_mode,
+        host_template=d.host_template,
+        domain=d.exposure_domain,
+        tls_secret=d.tls_secret,
+        tls_issuer=d.tls_issuer,
+    )
+    return exposure.urls(
+        name=d.name,
+        namespace=team_namespace(d.environment_prefix, d.team_name),
+        team=d.team_name,
+        environment=d.environment_name,
+        rules=rules,
+    )
+
+
 # The plain spec fields; versions, the canary and state are rendered on their own.
 SPEC_READ_FIELDS = [
     name
@@ -106,6 +149,7 @@ class DeploymentSerializer(ModelSerializer):
     model = serializers.CharField(source="model_name", read_only=True)
     version = serializers.CharField(source="version_label", read_only=True)
     status = StatusSerializer(source="*", read_only=True)
+    urls = UrlsField()
 
     def to_representation(self, deployment: Deployment) -> dict[str, Any]:
         """The declared fields' output, written out.
@@ -130,6 +174,7 @@ class DeploymentSerializer(ModelSerializer):
             "canary_version": d.canary_version_id,
             "canary_weight": d.canary_weight,
             "state": d.state,
+            "urls": urls_of(d),
             "status": {
                 "generation": d.generation,
                 "observed_generation": d.observed_generation,
@@ -160,6 +205,7 @@ class DeploymentSerializer(ModelSerializer):
             "canary_version",
             "canary_weight",
             "state",
+            "urls",
             "status",
             "created_at",
             "updated_at",
@@ -235,6 +281,13 @@ def name_annotations() -> dict[str, F]:
         "environment_name": F("environment__name"),
         "model_name": F("model_version__model__name"),
         "version_label": F("model_version__version"),
+        # What the addresses are made of (urls_of).
+        "environment_prefix": F("environment__namespace"),
+        "exposure_mode": F("environment__exposure"),
+        "host_template": F("environment__host_template"),
+        "exposure_domain": F("environment__domain"),
+        "tls_secret": F("environment__tls_secret"),
+        "tls_issuer": F("environment__tls_issuer"),
     }
 
 

@@ -14,6 +14,8 @@ class ConditionType(models.TextChoices):
     AVAILABLE = "Available", "Available"
     PROGRESSING = "Progressing", "Progressing"
     DEGRADED = "Degraded", "Degraded"
+    # Whether the Ingress or HTTPRoute of an externally exposed deployment takes traffic.
+    EXPOSED = "Exposed", "Exposed"
 
 
 class ConditionStatus(models.TextChoices):
@@ -51,6 +53,13 @@ class Reason(models.TextChoices):
     OOM_KILLED = "OOMKilled", "Out of memory"
     CRASH_LOOP_BACK_OFF = "CrashLoopBackOff", "Crash loop"
     NOT_READY = "NotReady", "Not ready"
+    # Exposed, from the Ingress or HTTPRoute.
+    INGRESS_APPLIED = "IngressApplied", "Ingress applied"
+    ROUTE_APPLIED = "RouteApplied", "HTTPRoute applied"
+    GATEWAY_API_NOT_SERVED = "GatewayAPINotServed", "The cluster does not serve the Gateway API"
+    GATEWAY_NOT_FOUND = "GatewayNotFound", "Gateway not found"
+    ROUTE_NOT_ACCEPTED = "RouteNotAccepted", "The Gateway refused the route"
+    NOT_EXPOSED = "NotExposed", "Not exposed outside the cluster"
 
 
 class AutoscalingMetric(models.TextChoices):

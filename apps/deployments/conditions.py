@@ -19,6 +19,7 @@ ORDER = [
     ConditionType.AVAILABLE,
     ConditionType.PROGRESSING,
     ConditionType.DEGRADED,
+    ConditionType.EXPOSED,
 ]
 
 

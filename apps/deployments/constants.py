@@ -10,9 +10,18 @@ HANDOFF_MANAGER = f"{MANAGER}-handoff"
 # A canary runs as a second Deployment named after the stable one.
 CANARY_SUFFIX = "-canary"
 
-# The kinds every deployment owns, in the order they are deleted: the HPA first, so
-# it never scales a Deployment that is going.
-DEPLOYMENT_KINDS = ("HorizontalPodAutoscaler", "PodDisruptionBudget", "Deployment", "Service")
+# The kinds every deployment owns, in the order they are deleted: the way in from
+# outside first, then the HPA, so it never scales a Deployment that is going.
+# HTTPRoute is a custom resource: only clusters that serve it are asked for it
+# (kube.Cluster.serves).
+DEPLOYMENT_KINDS = (
+    "HTTPRoute",
+    "Ingress",
+    "HorizontalPodAutoscaler",
+    "PodDisruptionBudget",
+    "Deployment",
+    "Service",
+)
 # The kinds a team's namespace holds, made once per (environment, team).
 NAMESPACE_KINDS = (
     "Namespace",

@@ -27,6 +27,27 @@ class StorageSpec:
 
 
 @dataclass(frozen=True)
+class ExposureSpec:
+    """How one deployment is reached from outside the cluster: an Ingress, or an HTTPRoute
+    on a Gateway (whose canary split is then exact, by weight)."""
+
+    kind: str  # "Ingress" or "HTTPRoute"
+    host: str
+    ingress_class: str = ""
+    tls_secret: str = ""  # one Secret for every host (a wildcard certificate)
+    tls_issuer: str = ""  # a cert-manager ClusterIssuer: one certificate per Ingress
+    gateway_namespace: str = ""
+    gateway_name: str = ""
+    # False when the environment wants an HTTPRoute but the cluster does not serve the
+    # Gateway API: nothing external is made, and the record says why.
+    served: bool = True
+
+    @property
+    def routes(self) -> bool:
+        return self.kind == "HTTPRoute" and self.served
+
+
+@dataclass(frozen=True)
 class VersionSpec:
     """What one model version runs: its runtime preset, image and weights."""
 
@@ -73,6 +94,7 @@ class DeploymentSpec:
     require_spread: bool = False
     # The PriorityClass of the environment's tier (apps.deployments.priority); "" for none.
     priority_class: str = ""
+    exposure: ExposureSpec | None = None
 
     @property
     def autoscaled(self) -> bool:
@@ -89,6 +111,11 @@ class DeploymentSpec:
     @property
     def canary_name(self) -> str:
         return self.name + constants.CANARY_SUFFIX
+
+    @property
+    def exact_split(self) -> bool:
+        """An HTTPRoute splits traffic by weight: each track has its own Service."""
+        return self.exposure is not None and self.exposure.routes
 
 
 @dataclass(frozen=True)

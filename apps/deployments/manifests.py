@@ -6,7 +6,9 @@ object carries `app.kubernetes.io/managed-by: gantry` and the labels naming its
 deployment, which is how resync finds drift and orphans.
 
 Replicas and traffic: a canary is a second Deployment behind the same Service,
-so traffic follows the replica ratio of the two. With a fixed replica count the
+so traffic follows the replica ratio of the two, unless an HTTPRoute exposes the
+deployment: then each track has its own Service and the route splits by weight
+(`exposure`). With a fixed replica count the
 total is split: the canary gets `canary_replicas(total, weight)` of it and the stable
 version the rest, at least one pod while the weight is under 100 (never more pods
 than quota admission counted). Under an HPA the stable Deployment's replicas belong
@@ -21,12 +23,13 @@ import json
 from typing import Any
 
 from apps.core.constants import MANAGER
-from apps.deployments import fence, storage
+from apps.deployments import exposure, fence, storage
 from apps.deployments.choices import State
 
 # Re-exported too: the reconciler and tests name these as `manifests.ObjectRef` etc.
 from apps.deployments.manifest_specs import (  # noqa: F401
     DeploymentSpec,
+    ExposureSpec,
     NamespaceSpec,
     ObjectRef,
     QuotaSpec,
@@ -53,7 +56,7 @@ CANARY = "canary"
 GPU_RESOURCE = "nvidia.com/gpu"
 GPU_PRODUCT_LABEL = "nvidia.com/gpu.product"
 CONTAINER = "server"
-SERVICE_PORT = 80
+SERVICE_PORT = exposure.SERVICE_PORT
 RESOURCE_QUOTA = "gantry-quota"
 LIMIT_RANGE = "gantry-defaults"
 NETWORK_POLICY = "gantry-model-servers"
@@ -293,15 +296,20 @@ def deployment(spec: DeploymentSpec, track: str = STABLE) -> dict[str, Any]:
     }
 
 
-def service(spec: DeploymentSpec) -> dict[str, Any]:
-    """One ClusterIP Service over the stable and canary pods alike."""
+def service(spec: DeploymentSpec, track: str = STABLE) -> dict[str, Any]:
+    """The ClusterIP Service over the stable and canary pods alike; under an HTTPRoute's
+    exact split, one per track (the canary's named like its Deployment)."""
+    selector = {DEPLOYMENT_ID: str(spec.id), INSTANCE: spec.name}
+    if spec.exact_split:
+        selector[TRACK] = track
+    name = spec.canary_name if track == CANARY else spec.name
     return {
         "apiVersion": "v1",
         "kind": "Service",
-        "metadata": {"name": spec.name, "namespace": spec.namespace, "labels": owner_labels(spec)},
+        "metadata": {"name": name, "namespace": spec.namespace, "labels": owner_labels(spec)},
         "spec": {
             "type": "ClusterIP",
-            "selector": {DEPLOYMENT_ID: str(spec.id), INSTANCE: spec.name},
+            "selector": selector,
             # A named target port, so stable and canary may listen on different ports.
             "ports": [
                 {"name": "http", "port": SERVICE_PORT, "targetPort": "http", "protocol": "TCP"}
@@ -358,11 +366,15 @@ def deployment_objects(spec: DeploymentSpec) -> list[dict[str, Any]]:
         return []
     objects = [service(spec), deployment(spec, STABLE)]
     if spec.has_canary:
+        if spec.exact_split:
+            objects.append(service(spec, CANARY))
         objects.append(deployment(spec, CANARY))
     if spec.autoscaled:
         objects.append(horizontal_pod_autoscaler(spec))
     if wants_pdb(spec):
         objects.append(pod_disruption_budget(spec))
+    # Last: the way in opens once what it leads to is there.
+    objects += exposure.external_objects(spec, owner_labels(spec))
     return objects
 
 

@@ -7,13 +7,14 @@ for an orphan), and compares:
 - a record whose generation is not applied, or that is being deleted, or whose
   last apply failed for a reason that may pass: reconcile;
 - an object missing, or a Gantry-owned field changed by someone else: reconcile;
-- Deployment status that moved since the record's last look: a status check
-  (observe only, no writes);
+- Deployment status that moved since the record's last look, or a way in from
+  outside that was not open yet: a status check (observe only, no writes);
 - objects labelled for a deployment that no record wants (orphans, or leftovers of
   a record that no longer wants them): deleted here;
 - namespace objects missing or drifted: a namespace reconcile.
 
-A converged fleet costs one LIST per kind and no writes.
+A converged fleet costs one LIST per kind the cluster serves and no writes (custom
+resources such as HTTPRoute are skipped where discovery says they are not served).
 """
 
 from __future__ import annotations
@@ -28,10 +29,11 @@ from django.conf import settings
 from apps.clusters import kube
 from apps.clusters.models import Cluster, Environment
 from apps.core.lib import locks
-from apps.deployments import conditions, drift, manifests
+from apps.deployments import conditions, drift, exposure, manifests
 from apps.deployments.choices import ConditionStatus, ConditionType, Reason, State
 from apps.deployments.constants import DEPLOYMENT_KINDS, LOCK_RESYNC, NAMESPACE_KINDS
 from apps.deployments.models import Deployment
+from apps.deployments.reconciler import exposed
 from apps.deployments.reconciler.specs import RELATED, cluster_ref, namespace_spec, spec_of
 from apps.deployments.reconciler.status import is_refused_for_good, mark_unreachable
 from apps.quotas.models import Quota
@@ -88,21 +90,28 @@ def _list_all(cluster: kube.Cluster) -> dict[str, list[dict[str, Any]]]:
         manifests.MANAGED_BY: manifests.MANAGER,
         manifests.INSTALLATION: settings.GANTRY_INSTALLATION,
     }
-    if not settings.GANTRY_NAMESPACES:
-        return {
-            kind: cluster.list(kind, labels=labels) for kind in DEPLOYMENT_KINDS + NAMESPACE_KINDS
-        }
-    # Rights per namespace (GANTRY_NAMESPACES): one LIST per kind in each, and no Namespaces.
-    return {
-        kind: [
-            obj
-            for namespace in settings.GANTRY_NAMESPACES
-            for obj in cluster.list(kind, namespace=namespace, labels=labels)
-        ]
-        if kind != "Namespace"
-        else []
-        for kind in DEPLOYMENT_KINDS + NAMESPACE_KINDS
+    # A custom resource the cluster does not serve (HTTPRoute without the Gateway API)
+    # holds nothing, and is not asked for.
+    kinds = [kind for kind in DEPLOYMENT_KINDS + NAMESPACE_KINDS if cluster.serves(kind)]
+    live: dict[str, list[dict[str, Any]]] = {
+        kind: [] for kind in DEPLOYMENT_KINDS + NAMESPACE_KINDS
     }
+    if not settings.GANTRY_NAMESPACES:
+        live.update({kind: cluster.list(kind, labels=labels) for kind in kinds})
+        return live
+    # Rights per namespace (GANTRY_NAMESPACES): one LIST per kind in each, and no Namespaces.
+    live.update(
+        {
+            kind: [
+                obj
+                for namespace in settings.GANTRY_NAMESPACES
+                for obj in cluster.list(kind, namespace=namespace, labels=labels)
+            ]
+            for kind in kinds
+            if kind != "Namespace"
+        }
+    )
+    return live
 
 
 def _mark_cluster_unreachable(cluster_model: Cluster, error: kube.KubeError) -> None:
@@ -168,7 +177,7 @@ def _compare_record(
     if synced.get("status") != ConditionStatus.TRUE:
         return reconcile(f"not synced ({synced.get('reason', 'never')})")
 
-    spec = spec_of(record)
+    spec = spec_of(record, gateway_api=cluster.serves(exposure.HTTP_ROUTE))
     wanted = manifests.deployment_objects(spec)
     wanted_keys = {_key(obj) for obj in wanted}
     for obj in objs:
@@ -183,7 +192,8 @@ def _compare_record(
             return reconcile(f"drift in {obj['kind']} {obj['metadata']['name']}: {differences}")
 
     deployments = [live_by_key[_key(obj)] for obj in wanted if obj["kind"] == "Deployment"]
-    if drift.status_digest(deployments) != record.status_digest:
+    # A way in that was not open yet (say, its Gateway was missing) is looked at again.
+    if drift.status_digest(deployments) != record.status_digest or exposed.pending(record):
         plan.observe.add(record.pk)
     return None
 

@@ -4,9 +4,10 @@
 #
 #   ${GANTRY_CACHE:-$HOME/.cache/gantry}/<component>-<version>/bin/<binary>
 #
-# Usage: build.sh [component...]   components: kubernetes etcd kwok kube-state-metrics
-#        helm compose-check (default: kubernetes etcd kwok, what `make cluster` needs;
-#        "all" adds the others). Components already cached are skipped.
+# Usage: build.sh [component...]   components: kubernetes etcd kwok gateway-api
+#        kube-state-metrics helm compose-check (default: kubernetes etcd kwok gateway-api,
+#        what `make cluster` needs; "all" adds the others). Components already cached are
+#        skipped. gateway-api is no binary: the module's CRDs, copied into <dir>/crd/.
 #
 # Each component is built in a temporary directory next to the cache and renamed
 # into place in one step, so a killed build never leaves a half-filled cache.
@@ -36,6 +37,7 @@ cache_dir() {
         kubernetes) echo "$CACHE/kubernetes-$KUBERNETES_VERSION" ;;
         etcd) echo "$CACHE/etcd-$ETCD_VERSION" ;;
         kwok) echo "$CACHE/kwok-$KWOK_VERSION" ;;
+        gateway-api) echo "$CACHE/gateway-api-$GATEWAY_API_VERSION" ;;
         kube-state-metrics) echo "$CACHE/kube-state-metrics-$KUBE_STATE_METRICS_VERSION" ;;
         helm) echo "$CACHE/helm-$HELM_VERSION" ;;
         compose-check) echo "$CACHE/compose-check-$COMPOSE_GO_VERSION-$(compose_check_digest)" ;;
@@ -57,6 +59,10 @@ binaries() {
 is_cached() {
     local dir bin
     dir="$(cache_dir "$1")"
+    if [[ "$1" == gateway-api ]]; then
+        [[ -f "$dir/crd/gateway.networking.k8s.io_httproutes.yaml" ]]
+        return
+    fi
     for bin in $(binaries "$1"); do
         [[ -x "$dir/bin/$bin" ]] || return 1
     done
@@ -164,6 +170,18 @@ build_kwok() {
         go install -v -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$v")
 }
 
+build_gateway-api() {
+    local tmp="$1" wrap="$1/wrap" v="$GATEWAY_API_VERSION" src
+    new_wrapper "$wrap"
+    log "gateway-api $v: downloading sigs.k8s.io/gateway-api for its CRDs"
+    src="$(cd "$wrap" && GOFLAGS=-mod=mod go mod download -json "sigs.k8s.io/gateway-api@$v" \
+        | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",*$/\1/p')"
+    [[ -d "$src/config/crd/standard" ]] || die "no config/crd/standard in sigs.k8s.io/gateway-api@$v"
+    mkdir -p "$tmp/out/crd"
+    cp "$src"/config/crd/standard/*.yaml "$tmp/out/crd/"
+    chmod -R u+w "$tmp/out"   # the module cache's files are read-only
+}
+
 build_kube-state-metrics() {
     local tmp="$1" out="$1/out/bin" wrap="$1/wrap" v="$KUBE_STATE_METRICS_VERSION"
     local p=github.com/prometheus/common/version
@@ -238,17 +256,18 @@ build_component() {
     for bin in $(binaries "$c"); do
         [[ -x "$tmp/out/bin/$bin" ]] || die "$c: $bin was not produced"
     done
+    if [[ "$c" == gateway-api ]]; then ls "$tmp/out/crd/"*.yaml >/dev/null || die "$c: no CRDs"; fi
     rm -rf "$dir"   # a leftover without all binaries (is_cached said no)
     mv -T "$tmp/out" "$dir"
     rm -rf "$tmp"
     trap - EXIT
     exec {lock}>&-
-    log "$c: built in $(( $(date +%s) - t0 ))s -> $dir/bin ($(du -sh "$dir" | cut -f1))"
+    log "$c: built in $(( $(date +%s) - t0 ))s -> $dir ($(du -sh "$dir" | cut -f1))"
 }
 
 components=("$@")
-if (( ${#components[@]} == 0 )); then components=(kubernetes etcd kwok); fi
-if [[ "${components[*]}" == "all" ]]; then components=(kubernetes etcd kwok kube-state-metrics helm compose-check); fi
+if (( ${#components[@]} == 0 )); then components=(kubernetes etcd kwok gateway-api); fi
+if [[ "${components[*]}" == "all" ]]; then components=(kubernetes etcd kwok gateway-api kube-state-metrics helm compose-check); fi
 
 log "go $(go env GOVERSION), cache $CACHE, components: ${components[*]}"
 for c in "${components[@]}"; do

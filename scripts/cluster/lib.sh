@@ -19,6 +19,7 @@ ETCD_BIN="$CACHE/etcd-$ETCD_VERSION/bin"
 KWOK_BIN="$CACHE/kwok-$KWOK_VERSION/bin"
 # KWOK's Logs CRD, copied from the pinned sigs.k8s.io/kwok module by up.sh
 KWOK_LOGS_CRD="$CACHE/kwok-$KWOK_VERSION/crd/kwok.x-k8s.io_logs.yaml"
+GATEWAY_API_CRDS="$CACHE/gateway-api-$GATEWAY_API_VERSION/crd"
 
 # start order; down.sh stops in reverse
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok pod-logs)

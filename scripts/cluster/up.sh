@@ -89,6 +89,22 @@ priority_classes() {
 }
 default_sa() { "$KUBECTL" --kubeconfig "$STATE/kubeconfig" -n default get serviceaccount default; }
 
+crds_established() {
+    "$KUBECTL" --kubeconfig "$STATE/kubeconfig" wait --for=condition=Established --timeout=1s \
+        crd/httproutes.gateway.networking.k8s.io crd/gateways.gateway.networking.k8s.io >/dev/null 2>&1
+}
+# The Gateway API's standard CRDs (HTTPRoute, Gateway, ...), from the pinned Go module;
+# applying them again is a no-op, so every start (fresh or resumed) makes sure of them.
+install_gateway_api() {
+    if [[ ! -f "$GATEWAY_API_CRDS/gateway.networking.k8s.io_httproutes.yaml" ]]; then
+        bash "$CLUSTER_DIR/build.sh" gateway-api >&2 || fail "build.sh gateway-api failed"
+    fi
+    "$KUBECTL" --kubeconfig "$STATE/kubeconfig" apply --server-side --field-manager=gantry-cluster \
+        -f "$GATEWAY_API_CRDS" >/dev/null || fail "could not install the Gateway API CRDs"
+    wait_for "Gateway API CRDs established" 30 crds_established \
+        || fail "the Gateway API CRDs were not established after 30 s"
+}
+
 wait_ready() {  # everything up.sh promises, after the processes are started
     apiserver_ready || wait_for "kube-apiserver ready (/readyz)" 90 apiserver_ok \
         || fail "kube-apiserver not ready after 90 s"
@@ -97,6 +113,7 @@ wait_ready() {  # everything up.sh promises, after the processes are started
     wait_for "nodes Ready" 60 nodes_ready || fail "nodes not Ready after 60 s"
     wait_for "default service account present" 60 default_sa || fail "no default service account after 60 s"
     priority_classes
+    install_gateway_api
 }
 
 all_running() {
@@ -105,6 +122,7 @@ all_running() {
 }
 
 if all_running && apiserver_ready; then
+    crds_established || install_gateway_api
     say "already running (kube-apiserver on 127.0.0.1:$APISERVER_PORT)"
     priority_classes
     echo "$STATE/kubeconfig"

@@ -45,7 +45,13 @@ def inline(*team_pks: int, initial: int = 0, environment=None) -> dict:
 
 
 def environment_form(env_name: str, prefix: str, cluster) -> dict:
-    return {"name": env_name, "cluster": cluster.pk, "namespace": prefix, "tier": "development"}
+    return {
+        "name": env_name,
+        "cluster": cluster.pk,
+        "namespace": prefix,
+        "tier": "development",
+        "exposure": "none",
+    }
 
 
 def test_each_grant_stores_its_namespace(dev):

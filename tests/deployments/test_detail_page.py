@@ -39,12 +39,29 @@ def test_the_overview_shows_conditions_spec_endpoint_and_loads_the_charts(
     for condition in ("Synced", "Available", "Progressing", "Degraded"):
         assert f'<th scope="row">{condition}</th>' in text, condition
     assert "1 \u00d7 NVIDIA-H100-80GB-HBM3" in text
-    endpoint = f"http://chat.{deployment.namespace}.svc:80"
+    endpoint = f"http://chat.{deployment.namespace}.svc.cluster.local:80"
     assert endpoint in text
     assert f"curl -sS {endpoint}/health" in text
     assert f'hx-get="/deployments/{deployment.pk}/charts/"' in text
     assert "Generation</dt><dd>1 wanted" not in text
     assert "0 applied, 1 wanted" in text
+
+
+def test_the_external_url_and_exposed_condition_show_only_when_the_environment_exposes(
+    client, teammate, deployment, environment
+):
+    before = _page(client, teammate, deployment).content.decode()
+    assert "External URL" not in before
+    assert '<th scope="row">Exposed</th>' not in before
+    environment.exposure = "ingress"
+    environment.host_template = "{deployment}.{team}.{domain}"
+    environment.domain = "models.example.com"
+    environment.save()
+
+    text = _page(client, teammate, deployment).content.decode()
+
+    assert f'value="http://chat.{deployment.team.name}.models.example.com"' in text
+    assert '<th scope="row">Exposed</th>' in text
 
 
 def test_the_header_names_a_crash_loop_and_links_the_previous_log(client, teammate, deployment):

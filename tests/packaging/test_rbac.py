@@ -2,9 +2,10 @@
 
 The chart's ServiceAccount, (Cluster)Role and binding are rendered by Helm and applied to
 the local cluster; a token of that ServiceAccount (`kubectl create token`) goes into a
-kubeconfig, and the reconciler runs a deployment's whole life through it: create, scale,
-canary, roll back, resync, delete. A right missing from the chart fails here with the
-API server's Forbidden; `kubectl auth can-i --list` shows no right beyond the chart's.
+kubeconfig, and the reconciler runs a deployment's whole life through it (exposed through
+an HTTPRoute): create, scale, canary, roll back, resync, delete. A right missing from the
+chart fails here with the API server's Forbidden; `kubectl auth can-i --list` shows no
+right beyond the chart's.
 """
 
 from __future__ import annotations
@@ -115,17 +116,20 @@ def test_can_i_says_yes_to_each_needed_right_and_no_to_the_rest(kube_cluster, in
     kinds = [
         "deployments.apps", "services", "horizontalpodautoscalers.autoscaling",
         "poddisruptionbudgets.policy", "resourcequotas", "limitranges", "serviceaccounts",
-        "networkpolicies.networking.k8s.io",
+        "networkpolicies.networking.k8s.io", "ingresses.networking.k8s.io",
+        "httproutes.gateway.networking.k8s.io",
     ]  # fmt: skip
     needed = [f"{verb} {kind}" for verb in ("get", "list", *WRITES) for kind in kinds]
     needed += ["get pods", "list pods", "get pods --subresource=log", "list events"]
+    needed += ["get gateways.gateway.networking.k8s.io"]
     refused = [
         "get secrets", "list secrets", "create pods", "delete pods",
         "create pods --subresource=exec",
         "get configmaps", "update deployments.apps", "watch deployments.apps",
         "deletecollection deployments.apps", "create jobs.batch",
         "create roles.rbac.authorization.k8s.io", "create rolebindings.rbac.authorization.k8s.io",
-        "create serviceaccounts --subresource=token", "create ingresses.networking.k8s.io",
+        "create serviceaccounts --subresource=token", "create gateways.gateway.networking.k8s.io",
+        "list gateways.gateway.networking.k8s.io", "create ingressclasses.networking.k8s.io",
     ]  # fmt: skip
     cluster_wide_refused = [
         "delete namespaces", "update namespaces", "create clusterroles.rbac.authorization.k8s.io",
@@ -156,7 +160,8 @@ def test_can_i_list_shows_only_the_charts_rules(kube_cluster, install):
     expected = [
         "deployments.apps", "events", "horizontalpodautoscalers.autoscaling", "limitranges",
         "poddisruptionbudgets.policy", "pods", "pods/log", "resourcequotas", "serviceaccounts",
-        "services", "networkpolicies.networking.k8s.io",
+        "services", "networkpolicies.networking.k8s.io", "ingresses.networking.k8s.io",
+        "httproutes.gateway.networking.k8s.io", "gateways.gateway.networking.k8s.io",
     ]  # fmt: skip
     if install["scope"] == "cluster":
         expected += ["namespaces", "nodes"]
@@ -174,8 +179,14 @@ def sa_cluster_record(install, db):
 def test_a_whole_life_reconciles_with_only_the_charts_rights(
     install, sa_cluster_record, kube_cluster, team, deployer, model_version, settings
 ):
+    # Exposed through an HTTPRoute: the route and the canary's Service need rights too.
     env = factories.EnvironmentFactory(
-        name="development", namespace=install["prefix"], cluster=sa_cluster_record
+        name="development",
+        namespace=install["prefix"],
+        cluster=sa_cluster_record,
+        exposure="httproute",
+        domain="models.example.com",
+        gateway="gateway-system/public",
     )
     env.teams.add(team)
     assert env.namespace_for(team.name) == install["team_ns"]
@@ -190,6 +201,7 @@ def test_a_whole_life_reconciles_with_only_the_charts_rights(
     )  # fmt: skip
     record = converge(deployment, is_available, what="created with the SA's token", timeout=90)
     assert names(owned(admin, record, "Deployment")) == ["chat"]
+    assert names(owned(admin, record, "HTTPRoute")) == ["chat"]
 
     services.scale(record, actor=deployer, min_replicas=2, max_replicas=4, autoscaling_target=60)
     record = converge(record, is_available, what="autoscaled", timeout=90)
@@ -199,6 +211,7 @@ def test_a_whole_life_reconciles_with_only_the_charts_rights(
     services.set_canary(record, actor=deployer, version=v2, weight=25)
     record = converge(record, is_available, what="the canary Available", timeout=90)
     assert names(owned(admin, record, "Deployment")) == ["chat", "chat-canary"]
+    assert names(owned(admin, record, "Service")) == ["chat", "chat-canary"]
 
     services.rollback(record, 1, actor=deployer)
     record = converge(
@@ -222,4 +235,8 @@ def test_a_whole_life_reconciles_with_only_the_charts_rights(
             break
     else:
         pytest.fail(f"never deleted: {Deployment.objects.get(pk=record.pk).conditions}")
-    assert [names(owned(admin, record, k)) for k in ("Deployment", "Service")] == [[], []]
+    assert [names(owned(admin, record, k)) for k in ("Deployment", "Service", "HTTPRoute")] == [
+        [],
+        [],
+        [],
+    ]

@@ -14,7 +14,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 
-from apps.deployments import manifests, podlogs
+from apps.deployments import exposure, manifests, podlogs
 from apps.deployments.choices import Reason
 from apps.deployments.models import Deployment
 from apps.deployments.pages import logs, tabs, words
@@ -40,7 +40,7 @@ def _degraded_reason(deployment: Deployment) -> str:
 
 
 def header_context(deployment: Deployment, pods: list[dict[str, Any]] | None = None) -> dict:
-    """The header: badge, reason in words, generations, the in-cluster endpoint."""
+    """The header: badge, reason in words, generations, the in-cluster and external URLs."""
     if pods is None and _degraded_reason(deployment) in NEEDS_PODS:
         try:
             pods = podlogs.list_pods(deployment)
@@ -63,11 +63,19 @@ def header_context(deployment: Deployment, pods: list[dict[str, Any]] | None = N
         log_url = logs.logs_url(
             deployment, headline.log.pod, headline.log.container, headline.log.previous
         )
-    endpoint = f"http://{deployment.name}.{deployment.namespace}.svc:{manifests.SERVICE_PORT}"
+    addresses = exposure.urls(
+        name=deployment.name,
+        namespace=deployment.namespace,
+        team=deployment.team.name,
+        environment=deployment.environment.name,
+        rules=deployment.environment.exposure_settings,
+    )
+    endpoint = addresses["in_cluster"]
     return {
         "headline": headline,
         "log_url": log_url,
         "endpoint": endpoint,
+        "external_url": addresses["external"],
         "curl": f"curl -sS {endpoint}{deployment.model_version.effective_health_path}",
         "behind": deployment.observed_generation < deployment.generation,
     }

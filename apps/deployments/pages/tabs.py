@@ -14,6 +14,7 @@ from django.utils.dateparse import parse_datetime
 
 from apps.deployments import conditions as conds
 from apps.deployments import manifests, podlogs
+from apps.deployments.choices import ConditionType
 from apps.deployments.models import Deployment, Event, Revision
 from apps.deployments.pages import forms, logs, words
 from apps.deployments.reconciler.specs import spec_of
@@ -28,10 +29,17 @@ def _when(value: str | None) -> datetime | None:
 
 
 def conditions_context(deployment: Deployment) -> dict[str, Any]:
-    """The four conditions in their usual order, with since when they hold."""
+    """The conditions in their usual order, with since when they hold; Exposed only where
+    the environment exposes deployments or the record has one."""
     by_type = {c.get("type"): c for c in deployment.conditions}
     rows = []
     for type_ in conds.ORDER:
+        if (
+            type_ == ConditionType.EXPOSED
+            and type_ not in by_type
+            and not deployment.environment.exposure_settings.enabled
+        ):
+            continue
         c = by_type.get(type_, {})
         rows.append(
             {

@@ -31,10 +31,16 @@ def remaining_objects(cluster: kube.Cluster, spec: manifests.DeploymentSpec) -> 
     }
     remaining = []
     for kind in DEPLOYMENT_KINDS:
+        if not cluster.serves(kind):
+            continue  # a custom resource this cluster lacks holds nothing
         for obj in cluster.list(kind, namespace=spec.namespace, labels=labels):
             name = obj["metadata"]["name"]
             if not obj["metadata"].get("deletionTimestamp"):
-                cluster.delete(kind, name, spec.namespace, propagation="Foreground")
+                # Foreground only where there are dependents (a Deployment's ReplicaSets and
+                # pods): on a custom resource its finalizer waits for the garbage collector
+                # to learn the kind, which can take a while after the CRD came.
+                propagation = "Foreground" if kind == "Deployment" else "Background"
+                cluster.delete(kind, name, spec.namespace, propagation=propagation)
             remaining.append(f"{kind}/{name}")
     crashpoint("delete-requested")
     remaining += [

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 
+from apps.clusters.choices import ExposureMode
 from apps.clusters.inventory import cluster_ref  # noqa: F401 (its callers import it here)
 from apps.clusters.models import Environment
 from apps.core.lib.keylookup import KeyLookup
@@ -58,8 +59,42 @@ def priority_class(environment: Environment) -> str:
     return priority.class_name(environment.tier)
 
 
-def spec_of(record: Deployment) -> manifests.DeploymentSpec:
-    """The one place a deployment record becomes plain data for manifests."""
+def exposure_spec(record: Deployment, *, gateway_api: bool) -> manifests.ExposureSpec | None:
+    """The record's external exposure, as its environment sets it; `gateway_api` says
+    whether its cluster serves HTTPRoutes."""
+    rules = record.environment.exposure_settings
+    if not rules.enabled:
+        return None
+    host = rules.host(
+        deployment=record.name,
+        namespace=record.namespace,
+        team=record.team.name,
+        environment=record.environment.name,
+    )
+    if rules.mode == ExposureMode.INGRESS:
+        return manifests.ExposureSpec(
+            kind="Ingress",
+            host=host,
+            ingress_class=rules.ingress_class,
+            tls_secret=rules.tls_secret,
+            tls_issuer=rules.tls_issuer,
+        )
+    gateway_namespace, gateway_name = rules.gateway_ref
+    return manifests.ExposureSpec(
+        kind="HTTPRoute",
+        host=host,
+        gateway_namespace=gateway_namespace,
+        gateway_name=gateway_name,
+        served=gateway_api,
+    )
+
+
+def spec_of(record: Deployment, *, gateway_api: bool = True) -> manifests.DeploymentSpec:
+    """The one place a deployment record becomes plain data for manifests.
+
+    `gateway_api`: whether the record's cluster serves HTTPRoutes (the reconciler and
+    resync ask it; pages show what a cluster that serves them gets).
+    """
     return manifests.DeploymentSpec(
         id=record.pk,
         name=record.name,
@@ -76,6 +111,7 @@ def spec_of(record: Deployment) -> manifests.DeploymentSpec:
         storage=storage_spec(record.environment),
         require_spread=record.environment.require_spread,
         priority_class=priority_class(record.environment),
+        exposure=exposure_spec(record, gateway_api=gateway_api),
         replicas=record.replicas,
         min_replicas=record.min_replicas,
         max_replicas=record.max_replicas,

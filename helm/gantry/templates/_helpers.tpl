@@ -187,8 +187,16 @@ annotations:
   resources: ["poddisruptionbudgets"]
   verbs: ["get", "list", "create", "patch", "delete"]
 - apiGroups: ["networking.k8s.io"]
-  resources: ["networkpolicies"]
+  resources: ["networkpolicies", "ingresses"]
   verbs: ["get", "list", "create", "patch", "delete"]
+# HTTPRoutes where the cluster serves the Gateway API (harmless where it does not), and
+# a look at the Gateway they attach to, so a missing one is reported in words.
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["httproutes"]
+  verbs: ["get", "list", "create", "patch", "delete"]
+- apiGroups: ["gateway.networking.k8s.io"]
+  resources: ["gateways"]
+  verbs: ["get"]
 - apiGroups: [""]
   resources: ["pods", "events"]
   verbs: ["get", "list"]
