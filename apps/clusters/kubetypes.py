@@ -31,6 +31,7 @@ KINDS: dict[str, Kind] = {
     "HorizontalPodAutoscaler": Kind("/apis/autoscaling/v2", "horizontalpodautoscalers"),
     "PodDisruptionBudget": Kind("/apis/policy/v1", "poddisruptionbudgets"),
     "NetworkPolicy": Kind("/apis/networking.k8s.io/v1", "networkpolicies"),
+    "Lease": Kind("/apis/coordination.k8s.io/v1", "leases"),
 }
 API_VERSIONS = {
     "/api/v1": "v1",
@@ -38,6 +39,7 @@ API_VERSIONS = {
     "/apis/autoscaling/v2": "autoscaling/v2",
     "/apis/policy/v1": "policy/v1",
     "/apis/networking.k8s.io/v1": "networking.k8s.io/v1",
+    "/apis/coordination.k8s.io/v1": "coordination.k8s.io/v1",
 }
 
 
@@ -85,6 +87,10 @@ class FieldConflict(KubeError):
 
 class NotFound(KubeError):
     """The object, or the namespace it would live in, does not exist."""
+
+
+class Gone(KubeError):
+    """410: the resourceVersion a watch asked to resume from is compacted away; relist."""
 
 
 class ContainerNotStarted(KubeError):
@@ -170,3 +176,28 @@ def _retry_after(header: str | None, fallback: float | None) -> float | None:
         except ValueError:
             pass  # an HTTP date; rare from kube-apiserver, and the backoff covers it
     return fallback
+
+
+def _selectors(
+    labels: dict[str, str] | None, fields: dict[str, str] | None
+) -> list[tuple[str, str]]:
+    """The labelSelector and fieldSelector of a LIST or watch."""
+    query = []
+    if labels:
+        query.append(("labelSelector", ",".join(f"{k}={v}" for k, v in labels.items())))
+    if fields:
+        query.append(("fieldSelector", ",".join(f"{k}={v}" for k, v in fields.items())))
+    return query
+
+
+def _short_cause(exc: BaseException) -> str:
+    """The innermost reason of a urllib3 error ("Connection refused"), not its repr."""
+    reason = getattr(exc, "reason", None)
+    while isinstance(reason, BaseException) and getattr(reason, "reason", None):
+        reason = reason.reason
+    text = str(reason or exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    return text.split(": ", 1)[-1][:200]
