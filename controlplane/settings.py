@@ -340,6 +340,8 @@ GANTRY_WATCH_LEASE_S = env_int("GANTRY_WATCH_LEASE_S", 15, minimum=1)
 GANTRY_WATCH_COALESCE_S = env_int("GANTRY_WATCH_COALESCE_MS", 250, minimum=0) / 1000
 # How often the watcher looks for clusters added, changed or deactivated.
 GANTRY_WATCH_CLUSTERS_POLL_S = env_int("GANTRY_WATCH_CLUSTERS_POLL_S", 10, minimum=1)
+# A file the watcher touches every 10 s while its loop turns, for a liveness check.
+GANTRY_WATCH_HEARTBEAT_FILE = env_str("GANTRY_WATCH_HEARTBEAT_FILE", "")
 # Labels this Gantry's objects (gantry.dev/installation) so that two installations, or
 # two test runs, sharing a cluster never take each other's objects for orphans.
 GANTRY_INSTALLATION = env_str("GANTRY_INSTALLATION", "default")

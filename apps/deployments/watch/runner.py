@@ -17,6 +17,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -39,6 +40,7 @@ CLUSTERS_POLL_S = 10.0
 IDLE_WAIT_S = 1.0
 # A decision the database or the cluster could not take is tried again this much later.
 RETRY_S = 2.0
+HEARTBEAT_S = 10.0
 
 
 def sources(installation: str, namespaces: Iterable[str]) -> list[Source]:
@@ -68,6 +70,7 @@ class ClusterWatch:
         self.model = model
         self.ref = cluster_ref(model)
         self.stop = threading.Event()
+        self._last_beat = 0.0
         self.elector = Elector(
             lease_name(settings.GANTRY_INSTALLATION, model.name),
             settings.GANTRY_WATCH_LEASE_NAMESPACE,
@@ -153,9 +156,17 @@ class Watcher:
                     next_poll = now + settings.GANTRY_WATCH_CLUSTERS_POLL_S
                 self._drain(self._wait_s(now, next_poll))
                 self._act(time.monotonic())
+                self._beat()
         finally:
             for watch in self.clusters.values():
                 watch.close()
+
+    def _beat(self) -> None:
+        """Touch the heartbeat file (for a liveness check) while the loop turns."""
+        path = settings.GANTRY_WATCH_HEARTBEAT_FILE
+        if path and time.monotonic() - self._last_beat > HEARTBEAT_S:
+            Path(path).touch()
+            self._last_beat = time.monotonic()
 
     def _wait_s(self, now: float, next_poll: float) -> float:
         due = self.coalescer.next_due()
