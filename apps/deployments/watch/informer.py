@@ -85,7 +85,9 @@ class Informer(threading.Thread):
                 self._watch(cluster)
                 failures = 0
             except kube.Gone:
-                log.info("watch of %s: version %s is gone; relisting", self.source, self.version)
+                log.info(
+                    "watch of %s: version %s is gone; relisting", self.source.kind, self.version
+                )
                 self.version = ""
             except kube.KubeError as exc:
                 failures += 1

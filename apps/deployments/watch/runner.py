@@ -40,6 +40,9 @@ CLUSTERS_POLL_S = 10.0
 IDLE_WAIT_S = 1.0
 # A decision the database or the cluster could not take is tried again this much later.
 RETRY_S = 2.0
+# A reconcile already queued or running for a deployment: the change is looked at again
+# this much later, and a reconcile queued then if it is still needed.
+PENDING_S = 0.5
 HEARTBEAT_S = 10.0
 
 
@@ -263,10 +266,12 @@ class Watcher:
                 log.info("watch %s: reconcile %s: %s", watch.model.name, ident, reason)
                 self.coalescer.acted((watch.id, "deployment", ident), now)
             else:
-                # One is queued or running: look again once it may have run.
-                self.coalescer.touch((watch.id, "deployment", ident), now, delay=RETRY_S)
+                # One is queued or running: look again soon, as it may have read the
+                # cluster before this change.
+                self.coalescer.touch((watch.id, "deployment", ident), now, delay=PENDING_S)
         for ident in sorted(plan.observe - plan.reconcile):
-            queue.enqueue_once(ident, observe_only=True)
+            if not queue.enqueue_once(ident, observe_only=True):
+                self.coalescer.touch((watch.id, "observe", ident), now, delay=PENDING_S)
         for ident in looked_at - plan.reconcile:
             self.coalescer.settled((watch.id, "deployment", ident))
         for environment_id, team_id in sorted(plan.namespaces):
