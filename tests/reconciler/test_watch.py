@@ -252,6 +252,35 @@ def test_a_deleted_object_is_recreated_and_audited(kind, running, processes, clu
     )
 
 
+def test_a_deleted_limit_range_of_the_team_namespace_is_recreated_and_audited(
+    running, processes, cluster, team
+):
+    deployment = running(replicas=1)
+    before = cluster.get("LimitRange", manifests.LIMIT_RANGE, deployment.namespace)
+    assert before is not None, "the team namespace has no LimitRange to delete"
+
+    cluster.delete("LimitRange", manifests.LIMIT_RANGE, deployment.namespace)
+
+    eventually(
+        lambda: (
+            (obj := cluster.get("LimitRange", manifests.LIMIT_RANGE, deployment.namespace))
+            and obj["metadata"]["uid"] != before["metadata"]["uid"]
+        ),
+        what="the LimitRange re-created",
+        processes=processes,
+    )
+    event = eventually(
+        lambda: (
+            Event.objects.filter(team=team, verb="correct-drift", target__startswith="namespace ")
+            .filter(message__contains="Re-created LimitRange")
+            .first()
+        ),
+        what="an audit event for the LimitRange",
+        processes=processes,
+    )
+    assert deployment.namespace in event.target, event.target
+
+
 def test_replicas_the_hpa_sets_are_left_alone(running, processes, cluster, kube_cluster):
     deployment = running(min_replicas=2, max_replicas=4, autoscaling_target=80)
     # What the HPA controller does: write the scale subresource.
