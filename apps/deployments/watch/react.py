@@ -11,8 +11,10 @@ the cluster's state as last seen, against the records:
 - Deployment status that moved, or a pod in trouble: an observe-only reconcile;
 - namespace objects missing or drifted: a namespace reconcile.
 
-A record that is not settled is left alone: the reconcile that is applying it, its
-retries, or the resync own it, and a watcher that acted too would only race them.
+A record that is not settled (a generation not yet applied, being deleted, refused) is
+left alone: the reconcile that is applying it, or the resync, own it, and a watcher that
+acted too would only race them. One whose last reconcile found the cluster unreachable
+is reconciled again when a change shows the cluster answering.
 """
 
 from __future__ import annotations
@@ -24,7 +26,7 @@ from typing import Any
 from apps.clusters import kube
 from apps.clusters.models import Cluster
 from apps.deployments import conditions, manifests
-from apps.deployments.choices import ConditionStatus, ConditionType, State
+from apps.deployments.choices import ConditionStatus, ConditionType, Reason, State
 from apps.deployments.models import Deployment
 from apps.deployments.reconciler.specs import RELATED
 from apps.deployments.reconciler.status import is_refused_for_good
@@ -40,12 +42,17 @@ def deployment_id(obj: dict[str, Any]) -> int | None:
 
 
 def settled(record: Deployment) -> bool:
-    """Applied, Synced, not going: only then is a difference someone else's doing."""
+    """Applied, not going, and Synced, or not only because the cluster did not answer:
+    then a difference is someone else's doing, and a cluster the watcher sees again is
+    one the record can be synced with again (its reconcile may have given up)."""
     synced = conditions.get(record.conditions, ConditionType.SYNCED) or {}
     return (
         record.state != State.DELETING
         and record.observed_generation == record.generation
-        and synced.get("status") == ConditionStatus.TRUE
+        and (
+            synced.get("status") == ConditionStatus.TRUE
+            or synced.get("reason") in (Reason.UNREACHABLE, Reason.APPLY_RETRYING)
+        )
         and not is_refused_for_good(record)
     )
 

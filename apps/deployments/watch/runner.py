@@ -85,6 +85,7 @@ class ClusterWatch:
             for source in sources(settings.GANTRY_INSTALLATION, settings.GANTRY_NAMESPACES)
         ]
         self.was_leading = False
+        self.seen_relists = 0
         self._lease_thread = threading.Thread(
             target=self._lead, name=f"lease-{model.pk}", daemon=True
         )
@@ -100,6 +101,9 @@ class ClusterWatch:
     def close(self) -> None:
         self.stop.set()
         self._lease_thread.join(timeout=10)
+
+    def relists(self) -> int:
+        return sum(informer.relists for informer in self.informers)
 
     @property
     def synced(self) -> bool:
@@ -218,8 +222,11 @@ class Watcher:
     def _act(self, now: float) -> None:
         for watch in self.clusters.values():
             leading = watch.leading and watch.synced
-            if leading and not watch.was_leading:
+            relists = watch.relists()
+            # Newly leading, or back after an outage or a 410: look at everything.
+            if leading and (not watch.was_leading or relists != watch.seen_relists):
                 self._touch_everything(watch, now)
+                watch.seen_relists = relists
             watch.was_leading = leading
         due = self.coalescer.pop_due(now)
         by_cluster: dict[int, list[tuple[str, Any]]] = {}
