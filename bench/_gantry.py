@@ -192,20 +192,11 @@ class Harness:
     @contextmanager
     def worker(self, concurrency: int = WORKER_CONCURRENCY) -> Iterator[None]:
         """A Celery worker as `make run` starts one, on the bench database and broker."""
-        from django.db import connection
-
         from controlplane.celery import app
 
         app.control.purge()  # other benchmarks may have queued messages nobody consumed
-        db = connection.settings_dict
-        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
         log = STATE / f"worker-{len(self.workers)}.log"
-        env = {
-            **os.environ,
-            "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-            "GANTRY_INSTALLATION": self.installation,
-            "LOG_LEVEL": "WARNING",
-        }
+        env = self._env("WARNING")
         command = [
             str(ROOT / ".venv" / "bin" / "celery"),
             "-A", "controlplane", "worker",
@@ -227,6 +218,37 @@ class Harness:
             _stop(process)
             self.workers.remove(process)
 
+    @contextmanager
+    def watcher(self) -> Iterator[subprocess.Popen]:
+        """`manage.py watch_clusters` as `make run` starts it, once it leads the cluster."""
+        log = STATE / f"watcher-{len(self.workers)}.log"
+        command = [str(ROOT / ".venv" / "bin" / "python"), "manage.py", "watch_clusters"]
+        with log.open("w") as out:
+            process = subprocess.Popen(
+                command, cwd=ROOT, env=self._env("INFO"), stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )  # fmt: skip
+        self.workers.append(process)
+        name = self.objects["cluster"].name
+        wait(lambda: f"leading cluster {name}" in log.read_text(), 120, "the watcher to lead")
+        try:
+            yield process
+        finally:
+            _stop(process)
+            self.workers.remove(process)
+
+    def _env(self, log_level: str) -> dict[str, str]:
+        from django.db import connection
+
+        db = connection.settings_dict
+        auth = db["USER"] + (f":{db['PASSWORD']}" if db["PASSWORD"] else "")
+        return {
+            **os.environ,
+            "DATABASE_URL": f"postgres://{auth}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+            "GANTRY_INSTALLATION": self.installation,
+            "LOG_LEVEL": log_level,
+        }
+
 
 def _stop(process: subprocess.Popen) -> None:
     if process.poll() is not None:
@@ -237,6 +259,15 @@ def _stop(process: subprocess.Popen) -> None:
     except subprocess.TimeoutExpired:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
+
+
+def queue_idle(queue_names: tuple[str, ...] = ("reconcile",)) -> bool:
+    """No message waits in the reconcile queue (ETA messages a worker holds aside)."""
+    from controlplane.celery import app
+
+    with app.connection_for_write() as connection:
+        client = connection.default_channel.client
+        return all(client.llen(name) == 0 for name in queue_names)
 
 
 def wait(check: Callable[[], bool], timeout: float, what: str, interval: float = 0.2) -> None:

@@ -19,21 +19,12 @@ import time
 from collections import Counter
 from collections.abc import Callable
 
-from bench._gantry import WRITE_VERBS, harness, wait
+from bench._gantry import WRITE_VERBS, harness, queue_idle, wait
 
 FLEET = 1000
 NAMES = ["resync.writes", "resync.lists", "resync.wall_s"]
 
 Emit = Callable[[str, float, str], None]
-
-
-def _idle(queue_names=("reconcile",)) -> bool:
-    """No message waits in the reconcile queue (ETA messages a worker holds aside)."""
-    from controlplane.celery import app
-
-    with app.connection_for_write() as connection:
-        client = connection.default_channel.client
-        return all(client.llen(name) == 0 for name in queue_names)
 
 
 def _expose(h, environment) -> None:
@@ -97,7 +88,7 @@ def run(emit: Emit) -> None:
                 break
             resync_task()
             time.sleep(2)
-            wait(_idle, 300, "the reconcile queue to drain", interval=0.5)
+            wait(queue_idle, 300, "the reconcile queue to drain", interval=0.5)
             time.sleep(3)
         else:
             raise SystemExit("bench: the fleet did not converge after 20 resyncs")

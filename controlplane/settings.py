@@ -330,7 +330,18 @@ if relative := [d for d in GANTRY_KUBECONFIG_DIRS if not d.startswith("/")]:
 # chart's rbac.scope=cluster). Otherwise the only namespaces it works in, made by the
 # platform beforehand, where it holds a Role each (rbac.scope=namespaces).
 GANTRY_NAMESPACES = env_list("GANTRY_NAMESPACES", [])
-GANTRY_RESYNC_INTERVAL_S = env_int("GANTRY_RESYNC_INTERVAL_S", 30, minimum=1)
+# The resync is the net for changes the watcher (manage.py watch_clusters) missed.
+GANTRY_RESYNC_INTERVAL_S = env_int("GANTRY_RESYNC_INTERVAL_S", 300, minimum=1)
+# The watcher: one leader per cluster holds a Lease in this namespace of that cluster,
+# renewed every third of GANTRY_WATCH_LEASE_S; a standby takes over within that time.
+GANTRY_WATCH_LEASE_NAMESPACE = env_str("GANTRY_WATCH_LEASE_NAMESPACE", "default")
+GANTRY_WATCH_LEASE_S = env_int("GANTRY_WATCH_LEASE_S", 15, minimum=1)
+# Changes to one deployment within this many milliseconds make one reconcile.
+GANTRY_WATCH_COALESCE_S = env_int("GANTRY_WATCH_COALESCE_MS", 250, minimum=0) / 1000
+# How often the watcher looks for clusters added, changed or deactivated.
+GANTRY_WATCH_CLUSTERS_POLL_S = env_int("GANTRY_WATCH_CLUSTERS_POLL_S", 10, minimum=1)
+# A file the watcher touches every 10 s while its loop turns, for a liveness check.
+GANTRY_WATCH_HEARTBEAT_FILE = env_str("GANTRY_WATCH_HEARTBEAT_FILE", "")
 # Labels this Gantry's objects (gantry.dev/installation) so that two installations, or
 # two test runs, sharing a cluster never take each other's objects for orphans.
 GANTRY_INSTALLATION = env_str("GANTRY_INSTALLATION", "default")

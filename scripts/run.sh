@@ -2,7 +2,8 @@
 # `make run`: the whole product, locally, with demo data, from nothing.
 # Installs uv and the dependencies, starts Redis (unless REDIS_URL is set) and the
 # local Kubernetes cluster (unless GANTRY_KUBECONFIG is set), migrates, loads the
-# demo data, and runs gunicorn, a Celery worker and Celery beat until Ctrl-C.
+# demo data, and runs gunicorn, a Celery worker, Celery beat and the cluster watcher
+# until Ctrl-C.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 cd "$GANTRY_ROOT"
@@ -97,6 +98,9 @@ pids+=($!)
 pids+=($!)
 .venv/bin/celery -A controlplane beat --loglevel INFO \
   --schedule "$GANTRY_STATE/celerybeat-schedule" >>"$logs/celery-beat.log" 2>&1 &
+pids+=($!)
+# Drift, deletions and pod trouble within seconds; beat's resync is the net behind it.
+.venv/bin/python manage.py watch_clusters >>"$logs/watcher.log" 2>&1 &
 pids+=($!)
 
 wait_for 30 "gunicorn on port $port" curl -sf "http://127.0.0.1:$port/healthz"

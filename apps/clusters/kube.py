@@ -19,7 +19,7 @@ import os
 import stat
 import threading
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 from urllib.parse import quote
 
@@ -41,6 +41,7 @@ from apps.clusters.kubetypes import (  # noqa: F401 (re-exported: kube is the on
     Conflict,
     ContainerNotStarted,
     FieldConflict,
+    Gone,
     Kind,
     KubeError,
     LogQuery,
@@ -48,6 +49,8 @@ from apps.clusters.kubetypes import (  # noqa: F401 (re-exported: kube is the on
     NotFound,
     _api_message,
     _retry_after,
+    _selectors,
+    _short_cause,
 )
 from apps.core.constants import MANAGER
 from apps.core.lib.paths import is_within
@@ -57,6 +60,7 @@ log = logging.getLogger(__name__)
 # The field manager of apply() unless a caller names another.
 FIELD_MANAGER = MANAGER
 APPLY_CONTENT_TYPE = "application/apply-patch+yaml"
+MERGE_PATCH_CONTENT_TYPE = "application/merge-patch+json"
 # Connect fast so an unreachable cluster is noticed quickly; reads of a large fleet
 # (one LIST per kind) may take a while on a busy API server.
 CONNECT_TIMEOUT_S = 3.0
@@ -91,11 +95,30 @@ class Cluster:
         path: str,
         *,
         query: list[tuple[str, str]] | None = None,
-        body: str | None = None,
+        body: str | dict[str, Any] | None = None,
         content_type: str | None = None,
         read_timeout: float = READ_TIMEOUT_S,
         accept: str = "application/json",
     ) -> bytes:
+        response = self._open(method, path, query, read_timeout, body, content_type, accept)
+        try:
+            return response.read()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._unreachable(exc) from None
+        finally:
+            response.release_conn()
+
+    def _open(
+        self,
+        method: str,
+        path: str,
+        query: list[tuple[str, str]] | None,
+        read_timeout: float,
+        body: str | dict[str, Any] | None = None,
+        content_type: str | None = None,
+        accept: str = "application/json",
+    ) -> urllib3.BaseHTTPResponse:
+        """The response as urllib3 streams it, or the refusal as a KubeError."""
         headers = {"Accept": accept}
         if content_type:
             headers["Content-Type"] = content_type
@@ -110,24 +133,27 @@ class Cluster:
                 body=body,
                 _request_timeout=(CONNECT_TIMEOUT_S, read_timeout),
             )
+            if 200 <= response.status < 300:
+                return response.response
             data = response.read()
             response.response.release_conn()
         except (urllib3.exceptions.HTTPError, OSError) as exc:
-            raise ClusterUnreachable(
-                cluster=self.ref.name,
-                message=f"Cannot reach cluster '{self.ref.name}' at {self.server}: "
-                f"{_short_cause(exc)}.",
-                transient=True,
-            ) from None
+            raise self._unreachable(exc) from None
         except k8s.ApiException as exc:  # raised for TLS failures, with status 0
             raise ClusterUnreachable(
                 cluster=self.ref.name,
                 message=f"Cannot reach cluster '{self.ref.name}' at {self.server}: {exc.reason}.",
                 transient=True,
             ) from None
-        if 200 <= response.status < 300:
-            return data
         raise self._error(response, data, f"{method} {path}")
+
+    def _unreachable(self, exc: BaseException) -> ClusterUnreachable:
+        return ClusterUnreachable(
+            cluster=self.ref.name,
+            message=f"Cannot reach cluster '{self.ref.name}' at {self.server}: "
+            f"{_short_cause(exc)}.",
+            transient=True,
+        )
 
     def _error(self, response: Any, data: bytes, request: str) -> KubeError:
         """The API server's refusal as a KubeError that says whether to try again."""
@@ -136,6 +162,8 @@ class Cluster:
         error_class: type[KubeError] = KubeError
         if response.status == 404:
             error_class = NotFound
+        elif response.status == 410:
+            error_class = Gone
         elif response.status == 409 and conflicts:
             error_class = FieldConflict
         return error_class(
@@ -186,17 +214,24 @@ class Cluster:
 
         Without `force`, a field another manager owns raises FieldConflict.
         """
+        return self.apply_created(obj, force=force, field_manager=field_manager)[0]
+
+    def apply_created(
+        self, obj: dict[str, Any], *, force: bool = False, field_manager: str = FIELD_MANAGER
+    ) -> tuple[dict[str, Any], bool]:
+        """As `apply`, and whether the apply created the object (201) or changed it."""
         meta = obj["metadata"]
         path = self._path(obj["kind"], meta.get("namespace", ""), meta["name"])
         query = [("fieldManager", field_manager), ("force", "true" if force else "false")]
-        data = self._request(
-            "PATCH",
-            path,
-            query=query,
-            body=json.dumps(obj, separators=(",", ":")),
-            content_type=APPLY_CONTENT_TYPE,
-        )
-        return json.loads(data)
+        body = json.dumps(obj, separators=(",", ":"))
+        response = self._open("PATCH", path, query, READ_TIMEOUT_S, body, APPLY_CONTENT_TYPE)
+        try:
+            data = response.read()
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._unreachable(exc) from None
+        finally:
+            response.release_conn()
+        return json.loads(data), response.status == 201
 
     def get(self, kind: str, name: str, namespace: str = "") -> dict[str, Any] | None:
         """The object, or None when it does not exist."""
@@ -215,11 +250,18 @@ class Cluster:
         fields: dict[str, str] | None = None,
     ) -> list[dict[str, Any]]:
         """Every matching object, in one request (no paging: one LIST per kind)."""
-        query = []
-        if labels:
-            query.append(("labelSelector", ",".join(f"{k}={v}" for k, v in labels.items())))
-        if fields:
-            query.append(("fieldSelector", ",".join(f"{k}={v}" for k, v in fields.items())))
+        return self.list_at(kind, namespace=namespace, labels=labels, fields=fields)[0]
+
+    def list_at(
+        self,
+        kind: str,
+        *,
+        namespace: str = "",
+        labels: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Every matching object and the list's resourceVersion, where a watch starts."""
+        query = _selectors(labels, fields)
         spec = KINDS[kind]
         try:
             data = self._request(
@@ -229,14 +271,93 @@ class Cluster:
                 read_timeout=LIST_READ_TIMEOUT_S,
             )
         except NotFound:
-            return []  # the namespace does not exist, so nothing is in it
-        items = json.loads(data).get("items") or []
+            return [], ""  # the namespace does not exist, so nothing is in it
+        body = json.loads(data)
+        items = body.get("items") or []
         api_version = API_VERSIONS[spec.prefix]
         for item in items:
             # LIST leaves these out of each item; callers treat items like single objects.
             item.setdefault("apiVersion", api_version)
             item.setdefault("kind", kind)
-        return items
+        return items, (body.get("metadata") or {}).get("resourceVersion", "")
+
+    def watch(
+        self,
+        kind: str,
+        resource_version: str,
+        *,
+        namespace: str = "",
+        labels: dict[str, str] | None = None,
+        fields: dict[str, str] | None = None,
+        timeout_s: int = 300,
+    ) -> Iterator[dict[str, Any]]:
+        """The changes after `resource_version`, as {"type": ..., "object": ...} dicts.
+
+        Asks for bookmarks (type BOOKMARK: only a newer resourceVersion). Ends when the
+        server closes the watch (after about `timeout_s`); raises Gone when the version
+        is too old to resume from, and ClusterUnreachable when the connection drops.
+        """
+        query = [
+            *_selectors(labels, fields),
+            ("watch", "true"),
+            ("allowWatchBookmarks", "true"),
+            ("resourceVersion", resource_version),
+            ("timeoutSeconds", str(timeout_s)),
+        ]
+        response = self._open("GET", self._path(kind, namespace), query, timeout_s + 30)
+        api_version = API_VERSIONS[KINDS[kind].prefix]
+        try:
+            for line in response:
+                if not line.strip():
+                    continue
+                event = json.loads(line)
+                obj = event.get("object") or {}
+                if event.get("type") == "ERROR":
+                    # A watch that started fine may still be told its version is gone.
+                    raise self._status_error(obj, f"watch {kind}")
+                obj.setdefault("apiVersion", api_version)
+                obj.setdefault("kind", kind)
+                yield event
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise self._unreachable(exc) from None
+        finally:
+            response.release_conn()
+            response.close()
+
+    def _status_error(self, status: dict[str, Any], request: str) -> KubeError:
+        code = status.get("code") or 0
+        error_class = Gone if code == 410 else KubeError
+        return error_class(
+            cluster=self.ref.name,
+            message=status.get("message") or f"{request}: HTTP {code}",
+            status=code,
+            reason=status.get("reason") or "",
+            transient=code in TRANSIENT_STATUSES,
+        )
+
+    def create(self, obj: dict[str, Any]) -> dict[str, Any]:
+        """Create `obj`; Conflict-status KubeError (409) when it exists already."""
+        meta = obj["metadata"]
+        data = self._request(
+            "POST",
+            self._path(obj["kind"], meta.get("namespace", "")),
+            body=obj,  # a JSON content type: the client serializes it
+            content_type="application/json",
+        )
+        return json.loads(data)
+
+    def merge_patch(
+        self, kind: str, name: str, namespace: str, patch: dict[str, Any]
+    ) -> dict[str, Any]:
+        """A JSON merge patch; one naming metadata.resourceVersion fails with 409 when
+        the object changed since (compare-and-set)."""
+        data = self._request(
+            "PATCH",
+            self._path(kind, namespace, name),
+            body=patch,  # a JSON content type: the client serializes it
+            content_type=MERGE_PATCH_CONTENT_TYPE,
+        )
+        return json.loads(data)
 
     def delete(
         self, kind: str, name: str, namespace: str = "", *, propagation: str = "Background"
@@ -283,19 +404,6 @@ def _log_refusal(exc: KubeError) -> KubeError:
     return exc
 
 
-def _short_cause(exc: BaseException) -> str:
-    """The innermost reason of a urllib3 error ("Connection refused"), not its repr."""
-    reason = getattr(exc, "reason", None)
-    while isinstance(reason, BaseException) and getattr(reason, "reason", None):
-        reason = reason.reason
-    text = str(reason or exc)
-    if "Connection refused" in text:
-        return "connection refused"
-    if "timed out" in text.lower():
-        return "timed out"
-    return text.split(": ", 1)[-1][:200]
-
-
 # --- clients, one per cluster and process -----------------------------------------------
 
 _clients: dict[tuple[ClusterRef, float], Cluster] = {}
@@ -316,6 +424,8 @@ def _new_api_client(ref: ClusterRef) -> k8s.ApiClient:
     # Gantry retries with its own backoff (and says so on the record); urllib3's
     # silent retries would only hide an unreachable cluster for longer.
     configuration.retries = False
+    # The watcher holds a dozen long watches per cluster besides its short requests.
+    configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize, 32)
     return k8s.ApiClient(configuration)
 
 

@@ -37,6 +37,7 @@ KINDS: dict[str, Kind] = {
     "Ingress": Kind("/apis/networking.k8s.io/v1", "ingresses"),
     "HTTPRoute": Kind("/apis/gateway.networking.k8s.io/v1", "httproutes", optional=True),
     "Gateway": Kind("/apis/gateway.networking.k8s.io/v1", "gateways", optional=True),
+    "Lease": Kind("/apis/coordination.k8s.io/v1", "leases"),
 }
 API_VERSIONS = {
     "/api/v1": "v1",
@@ -46,6 +47,7 @@ API_VERSIONS = {
     "/apis/networking.k8s.io/v1": "networking.k8s.io/v1",
     "/apis/scheduling.k8s.io/v1": "scheduling.k8s.io/v1",
     "/apis/gateway.networking.k8s.io/v1": "gateway.networking.k8s.io/v1",
+    "/apis/coordination.k8s.io/v1": "coordination.k8s.io/v1",
 }
 
 
@@ -93,6 +95,10 @@ class FieldConflict(KubeError):
 
 class NotFound(KubeError):
     """The object, or the namespace it would live in, does not exist."""
+
+
+class Gone(KubeError):
+    """410: the resourceVersion a watch asked to resume from is compacted away; relist."""
 
 
 class ContainerNotStarted(KubeError):
@@ -178,3 +184,28 @@ def _retry_after(header: str | None, fallback: float | None) -> float | None:
         except ValueError:
             pass  # an HTTP date; rare from kube-apiserver, and the backoff covers it
     return fallback
+
+
+def _selectors(
+    labels: dict[str, str] | None, fields: dict[str, str] | None
+) -> list[tuple[str, str]]:
+    """The labelSelector and fieldSelector of a LIST or watch."""
+    query = []
+    if labels:
+        query.append(("labelSelector", ",".join(f"{k}={v}" for k, v in labels.items())))
+    if fields:
+        query.append(("fieldSelector", ",".join(f"{k}={v}" for k, v in fields.items())))
+    return query
+
+
+def _short_cause(exc: BaseException) -> str:
+    """The innermost reason of a urllib3 error ("Connection refused"), not its repr."""
+    reason = getattr(exc, "reason", None)
+    while isinstance(reason, BaseException) and getattr(reason, "reason", None):
+        reason = reason.reason
+    text = str(reason or exc)
+    if "Connection refused" in text:
+        return "connection refused"
+    if "timed out" in text.lower():
+        return "timed out"
+    return text.split(": ", 1)[-1][:200]

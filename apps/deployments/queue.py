@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 
 from celery import current_app
+from django.core.cache import cache
 from django.db import transaction
 from kombu.exceptions import OperationalError
 
@@ -21,6 +22,12 @@ RECONCILE_NAMESPACE = "apps.deployments.tasks.reconcile_namespace"
 RESYNC = "apps.deployments.tasks.resync"
 # Publishing must not hang a request when Redis is down: the resync catches up.
 PUBLISH_RETRY = {"max_retries": 2, "interval_start": 0, "interval_step": 0.2, "interval_max": 0.5}
+# A reconcile the watcher queued is marked in the cache until a worker has run it, so a
+# burst of changes never queues more than one message per deployment, nor one that
+# would only find the lock held. The mark expires in case its message is lost; the
+# watcher looks again after each reconcile it queued and queues another if needed.
+PENDING_TTL_S = 60
+FULL, OBSERVE = "full", "observe"
 
 
 def enqueue_reconcile(
@@ -38,6 +45,30 @@ def enqueue_reconcile(
         )
     except OperationalError as exc:
         log.warning("could not queue a reconcile of deployment %s: %s", deployment_id, exc)
+
+
+def enqueue_once(deployment_id: int, *, observe_only: bool = False) -> bool:
+    """Queue a reconcile unless one is queued already (an observe-only one is upgraded).
+
+    Returns whether a message was published.
+    """
+    key = _pending_key(deployment_id)
+    mode = OBSERVE if observe_only else FULL
+    if not cache.add(key, mode, timeout=PENDING_TTL_S):
+        if observe_only or cache.get(key) == FULL:
+            return False
+        cache.set(key, FULL, timeout=PENDING_TTL_S)
+    enqueue_reconcile(deployment_id, observe_only=observe_only)
+    return True
+
+
+def done(deployment_id: int) -> None:
+    """A reconcile of the deployment ran: later changes need a new message."""
+    cache.delete(_pending_key(deployment_id))
+
+
+def _pending_key(deployment_id: int) -> str:
+    return f"reconcile-pending:{deployment_id}"
 
 
 def enqueue_namespace(environment_id: int, team_id: int) -> None:

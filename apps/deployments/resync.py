@@ -26,13 +26,14 @@ from typing import Any
 
 from django.conf import settings
 
+from apps.accounts.models import Team
 from apps.clusters import kube
 from apps.clusters.models import Cluster, Environment
 from apps.core.lib import locks
 from apps.deployments import conditions, drift, exposure, manifests
-from apps.deployments.choices import ConditionStatus, ConditionType, Reason, State
+from apps.deployments.choices import ConditionStatus, ConditionType, EventSource, Reason, State
 from apps.deployments.constants import DEPLOYMENT_KINDS, LOCK_RESYNC, NAMESPACE_KINDS
-from apps.deployments.models import Deployment
+from apps.deployments.models import Deployment, Event
 from apps.deployments.reconciler import exposed
 from apps.deployments.reconciler.specs import RELATED, cluster_ref, namespace_spec, spec_of
 from apps.deployments.reconciler.status import is_refused_for_good, mark_unreachable
@@ -148,15 +149,15 @@ def _compare(
     for ident, objs in owned.items():
         if ident not in by_id:
             for obj in objs:
-                _delete(cluster, obj, plan, why="orphan: no deployment record")
+                delete_object(cluster, obj, plan, why="orphan: no deployment record")
 
     for record in records:
-        _compare_record(cluster, record, owned.get(record.pk, []), live_by_key, plan)
+        compare_record(cluster, record, owned.get(record.pk, []), live_by_key, plan)
 
-    _compare_namespaces(records, live_by_key, plan)
+    compare_namespaces(records, live_by_key, plan)
 
 
-def _compare_record(
+def compare_record(
     cluster: kube.Cluster,
     record: Deployment,
     objs: list[dict[str, Any]],
@@ -182,7 +183,7 @@ def _compare_record(
     wanted_keys = {_key(obj) for obj in wanted}
     for obj in objs:
         if _key(obj) not in wanted_keys:
-            _delete(cluster, obj, plan, why=f"no longer wanted by deployment {record.pk}")
+            delete_object(cluster, obj, plan, why=f"no longer wanted by deployment {record.pk}")
     for obj in wanted:
         have = live_by_key.get(_key(obj))
         if have is None:
@@ -198,7 +199,7 @@ def _compare_record(
     return None
 
 
-def _compare_namespaces(
+def compare_namespaces(
     records: list[Deployment],
     live_by_key: dict[tuple[str, str, str], dict[str, Any]],
     plan: Plan,
@@ -227,7 +228,8 @@ def _compare_namespaces(
             plan.namespaces.add((environment_id, team_id))
 
 
-def _delete(cluster: kube.Cluster, obj: dict[str, Any], plan: Plan, why: str) -> None:
+def delete_object(cluster: kube.Cluster, obj: dict[str, Any], plan: Plan, why: str) -> None:
+    """Delete an object no record wants, and say so in the audit trail."""
     kind, namespace, name = _key(obj)
     if obj["metadata"].get("deletionTimestamp"):
         return
@@ -240,3 +242,11 @@ def _delete(cluster: kube.Cluster, obj: dict[str, Any], plan: Plan, why: str) ->
         log.warning("resync: could not delete %s %s/%s: %s", kind, namespace, name, exc)
         return
     plan.deleted.append(f"{kind} {namespace}/{name}: {why}")
+    labels = obj["metadata"].get("labels") or {}
+    Event.objects.create(
+        team=Team.objects.filter(name=labels.get(manifests.TEAM, "")).first(),
+        source=EventSource.GANTRY,
+        verb="delete-unwanted",
+        target=f"{kind} {namespace}/{name}",
+        message=f"Deleted {kind} {namespace}/{name}, which carries Gantry's labels ({why}).",
+    )

@@ -43,6 +43,7 @@ def reconcile(self, deployment_id: int, observe_only: bool = False) -> None:
     try:
         outcome = reconcile_once(deployment_id, observe_only=observe_only)
     except kube.KubeError as exc:  # only transient ones get here; the record says so
+        queue.done(deployment_id)
         attempt = self.request.retries
         if attempt >= settings.GANTRY_RECONCILE_MAX_RETRIES:
             log.warning(
@@ -59,6 +60,7 @@ def reconcile(self, deployment_id: int, observe_only: bool = False) -> None:
         raise self.retry(
             args=(deployment_id,), kwargs={"observe_only": False}, countdown=delay
         ) from None
+    queue.done(deployment_id)
     if outcome.follow_up_s is not None:
         queue.enqueue_reconcile(deployment_id, observe_only=True, countdown=outcome.follow_up_s)
 

@@ -67,6 +67,18 @@ def test_web_worker_and_beat_run_as_the_issue_asks(render):
     assert env["DATABASE_URL_FILE"].startswith("/var/run/secrets/gantry/app/")
 
 
+def test_the_watcher_runs_with_standbys_and_leases_in_the_release_namespace(render):
+    deployments = {d["metadata"]["name"]: d for d in by_kind(render(), "Deployment")}
+    watcher = deployments["gantry-watcher"]
+    assert watcher["spec"]["replicas"] >= 2
+    container = watcher["spec"]["template"]["spec"]["containers"][0]
+    assert container["args"] == ["manage", "watch_clusters"]
+    assert container["livenessProbe"]["exec"]["command"]
+    (config,) = by_kind(render(), "ConfigMap")
+    assert config["data"]["GANTRY_WATCH_LEASE_NAMESPACE"] == "gantry"
+    assert config["data"]["GANTRY_RESYNC_INTERVAL_S"] == "300"
+
+
 def test_beat_stays_single_whatever_the_values(helm_bin):
     result = run(helm_bin, "template", CHART, "--set", f"existingSecret={SECRET}",
                  "--set", "beat.replicas=3", check=False)  # fmt: skip
@@ -116,13 +128,38 @@ def test_rbac_never_grants_secrets_wildcards_or_updates(render, values):
     for groups, resource, verbs in rules:
         assert "*" not in (*groups, *verbs, resource)
         assert resource not in ("secrets", "configmaps", "pods/exec", "roles", "rolebindings")
-        assert not {"update", "watch", "deletecollection", "escalate", "bind"} & set(verbs)
+        assert not {"update", "deletecollection", "escalate", "bind"} & set(verbs)
+
+
+@pytest.mark.parametrize("values", VARIANTS.values(), ids=VARIANTS.keys())
+def test_leases_are_the_only_rights_in_the_release_namespace(render, values):
+    objects = render(values)
+    leader = [
+        r for r in by_kind(objects, "Role") if r["metadata"]["name"].endswith("-leader-election")
+    ]
+    assert len(leader) == 1
+    assert leader[0]["metadata"]["namespace"] == "gantry"
+    assert leader[0]["rules"] == [
+        {
+            "apiGroups": ["coordination.k8s.io"],
+            "resources": ["leases"],
+            "verbs": ["get", "create", "patch"],
+        }
+    ]
+    others = [
+        r for r in by_kind(objects, "ClusterRole") + by_kind(objects, "Role") if r not in leader
+    ]
+    assert not [rule for role in others for rule in role["rules"] if "leases" in rule["resources"]]
 
 
 def test_namespaced_rbac_has_no_cluster_role_and_one_role_per_namespace(render):
     objects = render(NAMESPACED)
     assert by_kind(objects, "ClusterRole") == [] == by_kind(objects, "ClusterRoleBinding")
-    roles = by_kind(objects, "Role")
+    roles = [
+        r
+        for r in by_kind(objects, "Role")
+        if not r["metadata"]["name"].endswith("-leader-election")
+    ]
     assert sorted(r["metadata"]["namespace"] for r in roles) == ["dev-nlp", "prod-nlp"]
     assert {r for _, r, _ in rules_of(objects)}.isdisjoint({"namespaces", "nodes"})
     (config,) = by_kind(objects, "ConfigMap")

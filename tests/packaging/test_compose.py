@@ -11,7 +11,7 @@ import yaml
 
 from tests.packaging.conftest import REPO_ROOT, VERSIONS, built
 
-LONG_RUNNING = {"db", "redis", "prometheus", "web", "worker", "beat"}
+LONG_RUNNING = {"db", "redis", "prometheus", "web", "worker", "watcher", "beat"}
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +62,7 @@ def test_the_compose_file_is_valid_and_complete(compose_check, checkout, env_fil
     assert set(services) == LONG_RUNNING | {"migrate"}
     for name in LONG_RUNNING:
         assert services[name].get("healthcheck", {}).get("test"), f"{name} has no healthcheck"
-    for name in ("web", "worker", "beat"):
+    for name in ("web", "worker", "watcher", "beat"):
         assert services[name]["depends_on"]["migrate"]["condition"] == (
             "service_completed_successfully"
         ), name

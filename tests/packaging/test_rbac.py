@@ -83,6 +83,7 @@ def install(request, kube_cluster, render, installation, settings, tmp_path):  #
         "as": f"system:serviceaccount:{release_ns}:{sa}",
         "prefix": prefix,
         "team_ns": team_ns,
+        "release_ns": release_ns,
     }
     for obj in objects:
         if obj["kind"].startswith("Cluster"):
@@ -119,13 +120,14 @@ def test_can_i_says_yes_to_each_needed_right_and_no_to_the_rest(kube_cluster, in
         "networkpolicies.networking.k8s.io", "ingresses.networking.k8s.io",
         "httproutes.gateway.networking.k8s.io",
     ]  # fmt: skip
-    needed = [f"{verb} {kind}" for verb in ("get", "list", *WRITES) for kind in kinds]
-    needed += ["get pods", "list pods", "get pods --subresource=log", "list events"]
+    needed = [f"{verb} {kind}" for verb in ("get", "list", "watch", *WRITES) for kind in kinds]
+    needed += ["get pods", "list pods", "watch pods", "get pods --subresource=log"]
+    needed += ["list events", "watch events"]
     needed += ["get gateways.gateway.networking.k8s.io"]
     refused = [
         "get secrets", "list secrets", "create pods", "delete pods",
         "create pods --subresource=exec",
-        "get configmaps", "update deployments.apps", "watch deployments.apps",
+        "get configmaps", "update deployments.apps", "create leases.coordination.k8s.io",
         "deletecollection deployments.apps", "create jobs.batch",
         "create roles.rbac.authorization.k8s.io", "create rolebindings.rbac.authorization.k8s.io",
         "create serviceaccounts --subresource=token", "create gateways.gateway.networking.k8s.io",
@@ -143,6 +145,12 @@ def test_can_i_says_yes_to_each_needed_right_and_no_to_the_rest(kube_cluster, in
     missing = [r for r in needed if not can_i(kube_cluster, who, *r.split(), "-n", ns)]
     extra = [r for r in refused if can_i(kube_cluster, who, *r.split(), "-n", ns)]
     extra += [r for r in cluster_wide_refused if can_i(kube_cluster, who, *r.split())]
+    # The watchers' Leases: in the release namespace, and only there.
+    leases = ("leases.coordination.k8s.io", "-n", install["release_ns"])
+    missing += [
+        f"{verb} leases" for verb in ("get", "create", "patch")
+        if not can_i(kube_cluster, who, verb, *leases)
+    ]  # fmt: skip
     if install["scope"] == "cluster":
         missing += [r for r in cluster_only if not can_i(kube_cluster, who, *r.split())]
     else:

@@ -34,6 +34,7 @@ def apply_object(
     notes: list[str],
     *,
     taking_back: frozenset[str] = frozenset(),
+    applied_before: bool = False,
 ) -> dict[str, Any]:
     """Apply without force; take back only fields that imperative edits took from Gantry.
 
@@ -43,13 +44,14 @@ def apply_object(
     Flux, a second Gantry) holds is a real disagreement between two declarative
     owners; forcing would make them fight, so it becomes a FieldConflict condition.
     `taking_back` names fields Gantry lent out on purpose (spec.replicas, to an HPA
-    now gone): taking those back is no drift worth a note.
+    now gone): taking those back is no drift worth a note. An object Gantry had
+    `applied_before` that the apply had to create again was deleted by someone else.
     """
+    meta = obj["metadata"]
+    where = f"{obj['kind']} {meta['name']}"
     try:
-        return cluster.apply(obj)
+        result, created = cluster.apply_created(obj)
     except kube.FieldConflict as exc:
-        meta = obj["metadata"]
-        where = f"{obj['kind']} {meta['name']}"
         rivals = sorted({c.manager for c in exc.conflicts} & _other_appliers(cluster, obj))
         if rivals:
             fields = ", ".join(sorted({c.field for c in exc.conflicts}))
@@ -65,6 +67,9 @@ def apply_object(
             managers = ", ".join(sorted({c.manager for c in drifted}))
             notes.append(f"Restored {fields} of {where}, changed outside Gantry by {managers}.")
         return result
+    if created and applied_before:
+        notes.append(f"Re-created {where}, deleted outside Gantry.")
+    return result
 
 
 def _other_appliers(cluster: kube.Cluster, obj: dict[str, Any]) -> set[str]:
@@ -139,9 +144,12 @@ def apply_all(
         # The HPA goes first, or it may scale once more after Gantry sets replicas.
         cluster.delete(HPA, spec.name, spec.namespace)
         taking_back = frozenset({".spec.replicas"})
+    # Applied with this generation already: one created now was deleted behind Gantry's back.
+    done = previous if record.observed_generation == spec.generation else set()
     live: dict[str, dict[str, Any] | None] = {}
     for index, obj in enumerate(wanted):
-        result = apply_object(cluster, obj, notes, taking_back=taking_back)
+        before = wanted_keys[index] in done
+        result = apply_object(cluster, obj, notes, taking_back=taking_back, applied_before=before)
         if obj["kind"] == "Deployment":
             track = obj["metadata"]["labels"][manifests.TRACK]
             if handing_over and track == manifests.STABLE:

@@ -8,7 +8,8 @@ from collections.abc import Callable
 from apps.clusters import kube
 from apps.clusters.models import Environment
 from apps.deployments import manifests
-from apps.deployments.models import Deployment
+from apps.deployments.choices import EventSource
+from apps.deployments.models import Deployment, Event
 from apps.deployments.reconciler.apply import apply_object
 from apps.deployments.reconciler.specs import cluster_ref, namespace_spec, team_quota
 
@@ -25,21 +26,24 @@ def ensure_namespace(
     spec: Callable[[], manifests.NamespaceSpec],
     *,
     refresh: bool = False,
-) -> None:
+) -> list[str]:
     """Apply the namespace, its ResourceQuota, LimitRange and ServiceAccount when needed.
 
     `spec` is called only when they are applied, so a cached namespace costs no query.
+    Returns what a `refresh` (drift found) restored or re-created, for the audit trail.
     """
     key = (cluster.ref.name, cluster.server, name)
     if not refresh and key in _namespaces_applied:
-        return
+        return []
     objects = manifests.namespace_objects(spec())
+    notes: list[str] = []
     for obj in objects:
-        apply_object(cluster, obj, notes=[])
+        apply_object(cluster, obj, notes, applied_before=refresh)
     if not any(obj["kind"] == "ResourceQuota" for obj in objects):
         # The team's quota was removed: so goes its mirror.
         cluster.delete("ResourceQuota", manifests.RESOURCE_QUOTA, name)
     _namespaces_applied.add(key)
+    return notes if refresh else []
 
 
 def forget_namespace(cluster: kube.Cluster, name: str) -> None:
@@ -67,9 +71,20 @@ def reconcile_namespace(environment_id: int, team_id: int) -> None:
     if environment is None or team_name is None or not environment.cluster.is_active:
         return
     cluster = kube.connect(cluster_ref(environment.cluster))
-    ensure_namespace(
+    name = environment.namespace_for(team_name)
+    notes = ensure_namespace(
         cluster,
-        environment.namespace_for(team_name),
+        name,
         lambda: namespace_spec(environment, team_name, team_quota(team_id)),
         refresh=True,
+    )
+    Event.objects.bulk_create(
+        Event(
+            team_id=team_id,
+            source=EventSource.GANTRY,
+            verb="correct-drift",
+            target=f"namespace {name}",
+            message=note,
+        )
+        for note in notes
     )

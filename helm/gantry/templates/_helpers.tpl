@@ -110,6 +110,8 @@ CSRF_TRUSTED_ORIGINS: {{ join "," $origins | quote }}
 PROMETHEUS_URL: {{ .Values.config.prometheusUrl | quote }}
 GANTRY_INSTALLATION: {{ .Values.config.installation | quote }}
 GANTRY_RESYNC_INTERVAL_S: {{ int64 .Values.config.resyncIntervalSeconds | quote }}
+GANTRY_WATCH_LEASE_S: {{ int64 .Values.config.watchLeaseSeconds | quote }}
+GANTRY_WATCH_LEASE_NAMESPACE: {{ .Release.Namespace | quote }}
 GANTRY_KUBECONFIG_DIRS: "/var/run/secrets/gantry/kubeconfigs"
 GANTRY_NAMESPACES: {{ ternary (join "," .Values.rbac.namespaces) "" (eq .Values.rbac.scope "namespaces") | quote }}
 GANTRY_PRIORITY_CLASSES: {{ .Values.priorityClasses.enabled | quote }}
@@ -170,36 +172,37 @@ annotations:
 {{- end -}}
 
 {{/* What Gantry does in the namespaces it deploys into: server-side apply (create,
-     patch), reads (get, list; list for the resync's one LIST per kind) and delete of
-     exactly the kinds it writes, and reads of the pods, their logs and events that
-     explain a rollout. No update (apply is a patch), no watch, no secrets, no wildcard. */}}
+     patch), reads (get, list for the resync's one LIST per kind, watch for the
+     watcher) and delete of exactly the kinds it writes, and reads of the pods, their
+     logs and events that explain a rollout. No update (apply is a patch), no secrets,
+     no wildcard. */}}
 {{- define "gantry.namespacedRules" -}}
 - apiGroups: ["apps"]
   resources: ["deployments"]
-  verbs: ["get", "list", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: [""]
   resources: ["services", "resourcequotas", "limitranges", "serviceaccounts"]
-  verbs: ["get", "list", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["autoscaling"]
   resources: ["horizontalpodautoscalers"]
-  verbs: ["get", "list", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["policy"]
   resources: ["poddisruptionbudgets"]
-  verbs: ["get", "list", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["networking.k8s.io"]
   resources: ["networkpolicies", "ingresses"]
-  verbs: ["get", "list", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 # HTTPRoutes where the cluster serves the Gateway API (harmless where it does not), and
 # a look at the Gateway they attach to, so a missing one is reported in words.
 - apiGroups: ["gateway.networking.k8s.io"]
   resources: ["httproutes"]
-  verbs: ["get", "list", "create", "patch", "delete"]
+  verbs: ["get", "list", "watch", "create", "patch", "delete"]
 - apiGroups: ["gateway.networking.k8s.io"]
   resources: ["gateways"]
   verbs: ["get"]
 - apiGroups: [""]
   resources: ["pods", "events"]
-  verbs: ["get", "list"]
+  verbs: ["get", "list", "watch"]
 - apiGroups: [""]
   resources: ["pods/log"]
   verbs: ["get"]
