@@ -15,8 +15,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import stat
 import threading
 import time
 from collections.abc import Iterator, Sequence
@@ -26,9 +24,8 @@ from urllib.parse import quote
 import urllib3
 from django.conf import settings
 from kubernetes import client as k8s
-from kubernetes import config as k8s_config
-from kubernetes.config.config_exception import ConfigException
 
+from apps.clusters.kubeconfig import kubeconfig_version, load_api_client
 from apps.clusters.kubetypes import (  # noqa: F401 (re-exported: kube is the one way in)
     API_VERSIONS,
     KINDS,
@@ -53,7 +50,6 @@ from apps.clusters.kubetypes import (  # noqa: F401 (re-exported: kube is the on
     _short_cause,
 )
 from apps.core.constants import MANAGER
-from apps.core.lib.paths import is_within
 
 log = logging.getLogger(__name__)
 
@@ -410,25 +406,6 @@ _clients: dict[tuple[ClusterRef, float], Cluster] = {}
 _clients_lock = threading.Lock()
 
 
-def _new_api_client(ref: ClusterRef) -> k8s.ApiClient:
-    configuration = k8s.Configuration()
-    if ref.in_cluster:
-        k8s_config.load_incluster_config(client_configuration=configuration)
-    else:
-        k8s_config.load_kube_config(
-            config_file=ref.kubeconfig_path,
-            context=ref.context or None,
-            client_configuration=configuration,
-            persist_config=False,
-        )
-    # Gantry retries with its own backoff (and says so on the record); urllib3's
-    # silent retries would only hide an unreachable cluster for longer.
-    configuration.retries = False
-    # The watcher holds a dozen long watches per cluster besides its short requests.
-    configuration.connection_pool_maxsize = max(configuration.connection_pool_maxsize, 32)
-    return k8s.ApiClient(configuration)
-
-
 def connect(ref: ClusterRef, *, kubeconfig_dirs: Sequence[str] | None = None) -> Cluster:
     """The client for `ref`, built on first use and reused while its kubeconfig is unchanged.
 
@@ -440,63 +417,13 @@ def connect(ref: ClusterRef, *, kubeconfig_dirs: Sequence[str] | None = None) ->
         version = 0.0
     else:
         allowed = settings.GANTRY_KUBECONFIG_DIRS if kubeconfig_dirs is None else kubeconfig_dirs
-        version = _kubeconfig_version(ref, allowed)
+        version = kubeconfig_version(ref, allowed)
     key = (ref, version)
     with _clients_lock:
         cluster = _clients.get(key)
         if cluster is None:
-            api = _load(ref)
+            api = load_api_client(ref)
             for old_key in [k for k in _clients if k[0] == ref]:
                 _clients.pop(old_key).close()
             cluster = _clients[key] = Cluster(ref, api)
     return cluster
-
-
-def _kubeconfig_version(ref: ClusterRef, allowed_dirs: Sequence[str]) -> float:
-    """The kubeconfig's mtime, once it is known to be a regular file Gantry may read."""
-    if not is_within(ref.kubeconfig_path, allowed_dirs):
-        raise ClusterUnreachable(
-            cluster=ref.name,
-            message=f"The kubeconfig of cluster '{ref.name}' is outside the directories Gantry "
-            "reads kubeconfigs from (GANTRY_KUBECONFIG_DIRS); a platform admin must move it "
-            "into one of them.",
-        )
-    try:
-        status = os.stat(ref.kubeconfig_path)
-    except OSError:
-        # Perhaps a Secret not mounted yet: worth trying again.
-        raise _unreadable(ref, transient=True) from None
-    if not stat.S_ISREG(status.st_mode):
-        raise _unreadable(ref)
-    return status.st_mtime
-
-
-def _load(ref: ClusterRef) -> k8s.ApiClient:
-    try:
-        return _new_api_client(ref)
-    except (ConfigException, OSError, ValueError) as exc:
-        if ref.in_cluster:
-            raise ClusterUnreachable(
-                cluster=ref.name,
-                message=f"Cannot load the credentials of cluster '{ref.name}': {exc}.",
-                transient=True,
-            ) from None
-        log.warning("cluster %s: kubeconfig did not load (%s)", ref.name, type(exc).__name__)
-        raise _unreadable(ref) from None
-    except Exception as exc:
-        # A file that is YAML but not a kubeconfig (a list, a string, /etc/passwd) fails
-        # deep in the loader with TypeError, AttributeError, KeyError and the like. It is
-        # this cluster's trouble, never a crash of the sweep over all clusters; the
-        # loader's words may quote the file, so only the error's type is logged.
-        log.warning("cluster %s: kubeconfig did not load (%s)", ref.name, type(exc).__name__)
-        raise _unreadable(ref) from None
-
-
-def _unreadable(ref: ClusterRef, *, transient: bool = False) -> ClusterUnreachable:
-    context = f" with context '{ref.context}'" if ref.context else ""
-    return ClusterUnreachable(
-        cluster=ref.name,
-        message=f"The kubeconfig of cluster '{ref.name}' is not a readable kubeconfig{context}; "
-        "a platform admin must check the file set on the cluster.",
-        transient=transient,
-    )
