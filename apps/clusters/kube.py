@@ -356,14 +356,32 @@ class Cluster:
         return json.loads(data)
 
     def delete(
-        self, kind: str, name: str, namespace: str = "", *, propagation: str = "Background"
+        self,
+        kind: str,
+        name: str,
+        namespace: str = "",
+        *,
+        propagation: str = "Background",
+        resource_version: str = "",
     ) -> bool:
-        """Ask for deletion; False when the object was already gone."""
+        """Ask for deletion; False when the object was already gone.
+
+        With `resource_version`, only that version of the object is deleted: one changed
+        since (say, taken over by a new record of the same name) fails with 409.
+        """
+        options: dict[str, Any] = {
+            "apiVersion": "v1",
+            "kind": "DeleteOptions",
+            "propagationPolicy": propagation,
+        }
+        if resource_version:
+            options["preconditions"] = {"resourceVersion": resource_version}
         try:
             self._request(
                 "DELETE",
                 self._path(kind, namespace, name),
-                query=[("propagationPolicy", propagation)],
+                body=options,
+                content_type="application/json",
             )
         except NotFound:
             return False

@@ -146,8 +146,9 @@ def _compare(
             ident = (obj["metadata"].get("labels") or {}).get(manifests.DEPLOYMENT_ID, "")
             owned[int(ident) if ident.isdigit() else -1].append(obj)
 
+    elsewhere = recorded_elsewhere(set(owned) - set(by_id))
     for ident, objs in owned.items():
-        if ident not in by_id:
+        if ident not in by_id and ident not in elsewhere:
             for obj in objs:
                 delete_object(cluster, obj, plan, why="orphan: no deployment record")
 
@@ -155,6 +156,15 @@ def _compare(
         compare_record(cluster, record, owned.get(record.pk, []), live_by_key, plan)
 
     compare_namespaces(records, live_by_key, plan)
+
+
+def recorded_elsewhere(ids: set[int]) -> set[int]:
+    """Of `ids` (deployment ids on objects with no record in this cluster record), those
+    whose record exists under another cluster record: the same cluster registered twice,
+    or this record just replaced. Their objects are not orphans; the other decides."""
+    if not ids:
+        return set()
+    return set(Deployment.objects.filter(pk__in=ids).values_list("pk", flat=True))
 
 
 def compare_record(
@@ -237,7 +247,10 @@ def delete_object(cluster: kube.Cluster, obj: dict[str, Any], plan: Plan, why: s
     try:
         # Foreground only where there are dependents (a Deployment's ReplicaSets and pods).
         propagation = "Foreground" if kind == "Deployment" else "Background"
-        cluster.delete(kind, name, namespace, propagation=propagation)
+        # Only the version judged unwanted: a newer one may belong to a new record of
+        # the same name by now (its apply relabelled it), and must stay.
+        version = obj["metadata"].get("resourceVersion", "")
+        cluster.delete(kind, name, namespace, propagation=propagation, resource_version=version)
     except kube.KubeError as exc:
         log.warning("resync: could not delete %s %s/%s: %s", kind, namespace, name, exc)
         return

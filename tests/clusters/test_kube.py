@@ -96,6 +96,23 @@ def test_deleting_what_is_gone_says_so(cluster, kube_namespace):
     assert cluster.delete("Service", "probe", kube_namespace) is False
 
 
+def test_a_delete_of_a_version_that_changed_since_is_refused_and_keeps_the_object(
+    cluster, kube_namespace
+):
+    seen = cluster.apply(service(kube_namespace))
+    relabelled = service(kube_namespace)
+    relabelled["metadata"]["labels"] = {"gantry.dev/deployment-id": "2"}
+    cluster.apply(relabelled)  # say, a new record of the same name took it over
+
+    with pytest.raises(kube.KubeError) as caught:
+        cluster.delete(
+            "Service", "probe", kube_namespace, resource_version=seen["metadata"]["resourceVersion"]
+        )
+
+    assert caught.value.status == 409
+    assert cluster.get("Service", "probe", kube_namespace) is not None, "the new version must stay"
+
+
 def test_a_field_another_manager_owns_is_a_conflict(cluster, kube_namespace):
     theirs, mine = service(kube_namespace), service(kube_namespace)
     theirs["metadata"]["labels"] = {"tier": "gold"}

@@ -5,6 +5,7 @@ from django.conf import settings
 
 from apps.deployments import reconciler, resync, services
 from apps.deployments.models import Event
+from tests import factories
 from tests.reconciler.conftest import converge, is_available, kubectl, names, owned, run
 
 pytestmark = pytest.mark.cluster
@@ -134,6 +135,19 @@ def test_an_orphan_is_deleted(available, cluster_record, cluster):
         f"Service {available.namespace}/leftover"
     ]
     assert cluster.get("Service", "leftover", available.namespace) is None
+
+
+def test_a_second_record_of_the_same_cluster_deletes_none_of_the_firsts_objects(
+    available, kube_cluster, cluster
+):
+    """Registered twice (or re-registered while the old record lingers): each record's
+    sweep sees the other's objects, which have a record, just not under it."""
+    twin = factories.ClusterFactory(name="local-again", kubeconfig_path=kube_cluster.kubeconfig)
+
+    plan = sweep(twin)
+
+    assert plan.deleted == [], "objects whose record is under the other cluster record"
+    assert cluster.get("Service", available.name, available.namespace) is not None
 
 
 def test_another_installations_objects_are_left_alone(available, cluster_record, cluster):

@@ -30,7 +30,13 @@ from apps.deployments.choices import ConditionStatus, ConditionType, Reason, Sta
 from apps.deployments.models import Deployment
 from apps.deployments.reconciler.specs import RELATED
 from apps.deployments.reconciler.status import is_refused_for_good
-from apps.deployments.resync import Plan, compare_namespaces, compare_record, delete_object
+from apps.deployments.resync import (
+    Plan,
+    compare_namespaces,
+    compare_record,
+    delete_object,
+    recorded_elsewhere,
+)
 
 Key = tuple[str, str, str]
 
@@ -78,9 +84,12 @@ def decide_deployments(
             ident = deployment_id(obj)
             if ident in wanted_ids:
                 owned[ident].append(obj)
+    elsewhere = recorded_elsewhere(wanted_ids - set(records))
     for ident in sorted(wanted_ids):
         record = records.get(ident)
         if record is None:
+            if ident in elsewhere:
+                continue  # its record is under another cluster record, which decides
             for obj in owned.get(ident, []):
                 delete_object(cluster, obj, plan, why="orphan: no deployment record")
         elif settled(record):
