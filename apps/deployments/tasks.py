@@ -58,7 +58,11 @@ def reconcile(self, deployment_id: int, observe_only: bool = False) -> None:
         )
         log.info("deployment %s: %s; retry %s in %.1f s", deployment_id, exc, attempt + 1, delay)
         raise self.retry(
-            args=(deployment_id,), kwargs={"observe_only": False}, countdown=delay
+            args=(deployment_id,),
+            kwargs={"observe_only": False},
+            countdown=delay,
+            # Celery's own default (3) would end the retries before the setting does.
+            max_retries=settings.GANTRY_RECONCILE_MAX_RETRIES,
         ) from None
     queue.done(deployment_id)
     if outcome.follow_up_s is not None:
@@ -83,7 +87,9 @@ def reconcile_namespace(self, environment_id: int, team_id: int) -> None:
                 cap=settings.GANTRY_RECONCILE_BACKOFF_CAP_S,
                 retry_after=exc.retry_after,
             )
-            raise self.retry(countdown=delay) from None
+            raise self.retry(
+                countdown=delay, max_retries=settings.GANTRY_RECONCILE_MAX_RETRIES
+            ) from None
         log.warning("namespace of team %s in environment %s: %s", team_id, environment_id, exc)
 
 
