@@ -59,7 +59,9 @@ GANTRY_RESOURCES = {
 def cluster_script(name: str, *args: str) -> str:
     result = subprocess.run(
         ["bash", str(CLUSTER_SCRIPTS / name), *args],
-        env={**os.environ, "GANTRY_CLUSTER_STATE": str(STATE)},
+        # Without pod-logs: its Logs object per pod would double the API server's writes
+        # in a 500-pod burst; the shared log (ClusterLogs) answers every pod.
+        env={**os.environ, "GANTRY_CLUSTER_STATE": str(STATE), "GANTRY_CLUSTER_POD_LOGS": "0"},
         stdout=subprocess.PIPE,
         stderr=subprocess.DEVNULL,
         text=True,

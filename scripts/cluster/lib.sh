@@ -23,6 +23,12 @@ GATEWAY_API_CRDS="$CACHE/gateway-api-$GATEWAY_API_VERSION/crd"
 
 # start order; down.sh stops in reverse
 COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok pod-logs)
+# GANTRY_CLUSTER_POD_LOGS=0 leaves pod-logs out (pods then all get ClusterLogs' shared log):
+# the control-plane benchmarks do, as its one Logs object per pod would double the API
+# server's writes in their 500-pod bursts, for Gantry and kubectl alike.
+if [[ "${GANTRY_CLUSTER_POD_LOGS:-1}" == 0 ]]; then
+    COMPONENTS=(etcd kube-apiserver kube-controller-manager kube-scheduler kwok)
+fi
 
 binary_of() {
     case "$1" in
