@@ -29,9 +29,10 @@ from apps.deployments.conditions import Status
 from apps.deployments.constants import LOCK_DEPLOYMENT
 from apps.deployments.models import Deployment
 from apps.deployments.observe import Observation
-from apps.deployments.reconciler import exposed
 from apps.deployments.reconciler.apply import ApplyRefused, apply_all
 from apps.deployments.reconciler.delete import delete_record, remaining_objects, report_waiting
+from apps.deployments.reconciler.exposed import gateway_api_served, pending
+from apps.deployments.reconciler.exposed import status as exposure_status
 from apps.deployments.reconciler.live import observe_live, read_deployments
 from apps.deployments.reconciler.namespaces import ensure_deployment_namespace, forget_namespace
 from apps.deployments.reconciler.rollback import Rollback, rollback_wanted
@@ -94,7 +95,7 @@ def _reconcile_locked(deployment_id: int, observe_only: bool) -> Outcome:
     spec = spec_of(record)
     try:
         cluster = kube.connect(cluster_ref(record.environment.cluster))
-        spec = spec_of(record, gateway_api=exposed.gateway_api_served(cluster, record))
+        spec = spec_of(record, gateway_api=gateway_api_served(cluster, record))
         if record.state == State.DELETING:
             return _delete(cluster, record, spec)
         return _converge(cluster, record, spec, observe_only)
@@ -129,8 +130,8 @@ def _converge(
     if applied_keys is not None:
         message = f"Generation {spec.generation} is applied to cluster {cluster.ref.name}."
         updates[ConditionType.SYNCED] = Status(ConditionStatus.TRUE, Reason.APPLIED, message)
-    if applied_keys is not None or exposed.pending(record):
-        way_in = exposed.status(cluster, record, spec)
+    if applied_keys is not None or pending(record):
+        way_in = exposure_status(cluster, record, spec)
         if way_in is not None:
             updates[ConditionType.EXPOSED] = way_in
     write_status(record, spec, updates, obs=obs, applied_keys=applied_keys, notes=notes)
