@@ -69,26 +69,12 @@ def _image(cluster: Any, record: Any) -> str:
 def _crash(h: Any, record: Any) -> None:
     """Write a pod's status as a kubelet would once its container starts crash-looping."""
     from apps.deployments import manifests
+    from tests.fixtures.kube import crash_looping
 
     (pod,) = h.cluster.list(
         "Pod", namespace=record.namespace, labels={manifests.DEPLOYMENT_ID: str(record.pk)}
     )
-    status = pod["status"]
-    status["conditions"] = [
-        {**c, "status": "False"} if c["type"] in ("Ready", "ContainersReady") else c
-        for c in status["conditions"]
-    ]
-    status["containerStatuses"] = [
-        {
-            **cs,
-            "ready": False,
-            "started": False,
-            "restartCount": 3,
-            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s"}},
-            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}},
-        }
-        for cs in status["containerStatuses"]
-    ]
+    status = crash_looping(pod["status"])
     h.kubectl(
         "-n", record.namespace, "patch", "pod", pod["metadata"]["name"], "--subresource=status",
         "--type=merge", "-p", json.dumps({"status": status}),

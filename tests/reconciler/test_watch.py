@@ -28,7 +28,7 @@ from apps.deployments.choices import ConditionType
 from apps.deployments.models import Deployment, Event
 from apps.deployments.watch.informer import Change, Informer, Source, key_of
 from controlplane.celery import app
-from tests.fixtures.kube import component_stopped
+from tests.fixtures.kube import component_stopped, crash_looping
 from tests.reconciler.conftest import (
     PROGRESS_DEADLINE_S,
     REPO_ROOT,
@@ -349,23 +349,7 @@ def test_a_pod_that_starts_crash_looping_turns_the_record_degraded(
     pod = owned(cluster, deployment, "Pod")[0]
     name = pod["metadata"]["name"]
 
-    # What a kubelet reports when the container starts crashing (KWOK leaves it so).
-    status = pod["status"]
-    status["conditions"] = [
-        {**c, "status": "False"} if c["type"] in ("Ready", "ContainersReady") else c
-        for c in status["conditions"]
-    ]
-    status["containerStatuses"] = [
-        {
-            **cs,
-            "ready": False,
-            "started": False,
-            "restartCount": 3,
-            "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 40s"}},
-            "lastState": {"terminated": {"exitCode": 1, "reason": "Error"}},
-        }
-        for cs in status["containerStatuses"]
-    ]
+    status = crash_looping(pod["status"])
     kubectl(
         kube_cluster.kubeconfig, "-n", deployment.namespace, "patch", "pod", name,
         "--subresource=status", "--type=merge", "-p", json.dumps({"status": status}),
