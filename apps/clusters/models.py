@@ -131,7 +131,8 @@ class Environment(TimeStampedModel):
     namespace = models.CharField(
         max_length=ENVIRONMENT_NAMESPACE_MAX,
         validators=[validate_dns_label],
-        help_text="Namespace prefix; a team's objects go in '<namespace>-<team>'.",
+        help_text="Namespace prefix: each team's objects go in the prefix, a dash and the team's "
+        "name, e.g. 'prod' puts team nlp's in 'prod-nlp'.",
     )
     tier = models.CharField(
         max_length=16,
