@@ -50,7 +50,7 @@ def test_helm_install_runs_the_hook_first_and_every_pod_becomes_ready(
         assert job["status"].get("succeeded") == 1, job["status"]
         deployments = json.loads(kubectl(admin, "-n", ns, "get", "deployments", "-o", "json"))
         assert {d["metadata"]["name"] for d in deployments["items"]} == {
-            f"{release}-gantry-{c}" for c in ("web", "worker", "beat")
+            f"{release}-gantry-{c}" for c in ("web", "worker", "beat", "watcher")
         }
         finished = job["status"]["completionTime"]
         for d in deployments["items"]:
@@ -60,7 +60,7 @@ def test_helm_install_runs_the_hook_first_and_every_pod_becomes_ready(
             assert d["status"].get("readyReplicas") == d["spec"]["replicas"], d["status"]
         pods = json.loads(kubectl(admin, "-n", ns, "get", "pods", "-o", "json"))["items"]
         running = [p for p in pods if "migrate" not in p["metadata"]["name"]]
-        assert len(running) == 2 + 2 + 1
+        assert len(running) == 2 + 2 + 1 + 2  # web, worker, beat, watcher (a leader, a standby)
         for pod in running:
             ready = {c["type"]: c["status"] for c in pod["status"]["conditions"]}
             assert ready["Ready"] == "True", pod["metadata"]["name"]
