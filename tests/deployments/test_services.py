@@ -29,30 +29,20 @@ def test_a_name_taken_by_a_concurrent_create_is_refused_and_writes_nothing(
     """The name is free when checked, then another create takes it before the INSERT."""
     validate = services._validate
 
+    def create(cpu: str) -> Deployment:
+        return services.create_deployment(
+            actor=deployer, team=team, environment=environment, name="chat",
+            model_version=model_version, cpu=cpu, memory="1Gi",
+        )  # fmt: skip
+
     def validate_then_lose_the_race(deployment):
         validate(deployment)
         services._validate = validate  # only the first create loses the race
-        services.create_deployment(
-            actor=deployer,
-            team=team,
-            environment=environment,
-            name="chat",
-            model_version=model_version,
-            cpu="1",
-            memory="1Gi",
-        )
+        create(cpu="1")
 
     monkeypatch.setattr(services, "_validate", validate_then_lose_the_race)
     with pytest.raises(ValidationError) as caught:
-        services.create_deployment(
-            actor=deployer,
-            team=team,
-            environment=environment,
-            name="chat",
-            model_version=model_version,
-            cpu="2",
-            memory="2Gi",
-        )
+        create(cpu="2")
     assert "A deployment named 'chat' already exists" in caught.value.message_dict["name"][0]
     winner = Deployment.objects.get(environment=environment, name="chat")
     assert winner.cpu == "1", "the concurrent create's record must be the one kept"
